@@ -1,0 +1,26 @@
+// The command line: `sluice COMMAND [options]`, parsed into one struct.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice::cli {
+
+struct Arguments {
+  std::string command;  // run, validate, plugins, plugin-check, version, help
+  std::string config;   // -c / --config
+  std::vector<std::string> plugin_dirs;
+  std::string log_level = "info";
+  std::string log_format = "text";
+  std::string library;  // plugin-check
+  int cycles = 10;
+  std::string run_for = "100ms";
+  std::string stop_deadline = "5s";
+};
+
+// Returns the arguments, or an error message a person can act on.
+std::optional<Arguments> parse_arguments(int argc, char** argv, std::string& error);
+const char* usage();
+
+}  // namespace sluice::cli

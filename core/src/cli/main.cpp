@@ -1,0 +1,211 @@
+// sluice: the command line over the engine.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "cli/arguments.hpp"
+#include "config/duration.hpp"
+#include "config/pipeline_config.hpp"
+#include "engine.hpp"
+#include "lifecycle/conformance.hpp"
+#include "observability/logging.hpp"
+#include "plugins/plugin_catalog.hpp"
+#include "version.hpp"
+
+namespace {
+
+using namespace sluice;
+
+constexpr int exit_ok = 0;
+constexpr int exit_failure = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_forced = 130;
+
+// The first SIGINT or SIGTERM asks for a clean shutdown; a second one ends the process at once.
+class ShutdownSignals {
+ public:
+  ShutdownSignals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    // Blocked before any other thread exists, so that only the waiter below receives them.
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    std::thread([this] {
+      int count = 0;
+      while (true) {
+        int sig = 0;
+        if (sigwait(&set_, &sig) != 0) continue;
+        if (++count > 1) {
+          static const char msg[] = "second signal: exiting at once\n";
+          [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
+          ::_exit(exit_forced);
+        }
+        request();
+      }
+    }).detach();  // lives as long as the process: it is what a second signal needs
+  }
+  void request() {
+    std::lock_guard lock(mutex_);
+    requested_ = true;
+    cv_.notify_all();
+  }
+  void wait() {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return requested_; });
+  }
+
+ private:
+  sigset_t set_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool requested_ = false;
+};
+
+std::optional<core::PipelineConfig> load_config(const std::string& file) {
+  core::Diagnostics diags;
+  auto config = core::load_pipeline_file(file, diags);
+  if (!config) std::cerr << diags.to_string();
+  return config;
+}
+
+int cmd_validate(const cli::Arguments& a) {
+  core::Diagnostics diags;
+  auto config = core::load_pipeline_file(a.config, diags);
+  if (config) {
+    core::Engine engine({a.plugin_dirs, false});
+    engine.load(*config, diags);
+  }
+  if (!diags.empty()) {
+    std::cerr << diags.to_string();
+    std::cerr << a.config << ": " << diags.size() << (diags.size() == 1 ? " error\n" : " errors\n");
+    return exit_usage;
+  }
+  std::cout << a.config << ": valid (" << config->nodes.size() << " nodes)\n";
+  return exit_ok;
+}
+
+int cmd_run(const cli::Arguments& a) {
+  ShutdownSignals signals;
+  auto config = load_config(a.config);
+  if (!config) return exit_usage;
+  auto on_violation = config->lifecycle.on_violation;
+  core::Engine engine({a.plugin_dirs, true});
+  core::Diagnostics diags;
+  if (!engine.load(*config, diags)) {
+    std::cerr << diags.to_string();
+    return exit_usage;
+  }
+  if (on_violation == core::OnViolation::exit) {
+    engine.set_violation_handler([&signals] { signals.request(); });
+  }
+  auto log = core::engine_logger();
+  std::string error;
+  if (!engine.start(error)) {
+    log->error("{}", error);
+    engine.stop();
+    return exit_failure;
+  }
+  log->info("pipeline {} running ({} nodes); Ctrl-C stops it", a.config, config->nodes.size());
+  signals.wait();
+  log->info("stopping: draining what is queued into the sinks");
+  engine.stop();
+  if (engine.violated()) {
+    log->error("lifecycle violations were recorded; see the lines above");
+    if (on_violation == core::OnViolation::exit) return exit_failure;
+  }
+  log->info("stopped");
+  return exit_ok;
+}
+
+int cmd_plugins(const cli::Arguments& a) {
+  std::vector<std::string> from_config;
+  if (!a.config.empty()) {
+    auto config = load_config(a.config);
+    if (!config) return exit_usage;
+    from_config = config->plugin_dirs;
+  }
+  auto dirs = core::plugin_search_path(a.plugin_dirs, from_config);
+  auto catalog = core::PluginCatalog::discover(dirs);
+  std::printf("%-20s %-10s %-10s %s\n", "NAME", "KIND", "VERSION", "PATH");
+  for (const auto& p : catalog.plugins()) {
+    std::printf("%-20s %-10s %-10s %s\n", p->name.c_str(), core::kind_name(p->descriptor.kind),
+                p->version.c_str(), p->path.c_str());
+  }
+  if (!catalog.refused().empty()) {
+    std::printf("\nrefused:\n");
+    for (const auto& r : catalog.refused()) std::printf("  %s\n", r.reason.c_str());
+  }
+  std::printf("\nsearched:");
+  for (const auto& d : dirs) std::printf(" %s", d.c_str());
+  std::printf("\n");
+  return exit_ok;
+}
+
+int cmd_plugin_check(const cli::Arguments& a) {
+  core::ConformanceOptions options;
+  options.library = a.library;
+  options.cycles = a.cycles;
+  auto run_for = core::parse_duration(a.run_for);
+  auto stop_deadline = core::parse_duration(a.stop_deadline);
+  if (!run_for || !stop_deadline) {
+    std::cerr << "sluice: --run-for and --stop-deadline take durations such as 100ms or 5s\n";
+    return exit_usage;
+  }
+  options.run_for = *run_for;
+  options.stop_deadline = *stop_deadline;
+  if (!a.config.empty()) {
+    try {
+      options.config = YAML::LoadFile(a.config);
+      options.config_file = a.config;
+    } catch (const YAML::Exception& e) {
+      std::cerr << a.config << ":" << e.mark.line + 1 << ":" << e.mark.column + 1 << ": "
+                << e.msg << "\n";
+      return exit_usage;
+    }
+  }
+  auto result = core::check_conformance(options);
+  std::cout << result.summary();
+  return result.passed ? exit_ok : exit_failure;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string error;
+  auto args = cli::parse_arguments(argc, argv, error);
+  if (!args) {
+    std::cerr << "sluice: " << error << "\n\n" << cli::usage();
+    return exit_usage;
+  }
+  if (args->command == "version") {
+    std::cout << "sluice " << SLUICE_VERSION << " (plugin ABI " << SLUICE_ABI_MAJOR << "."
+              << SLUICE_ABI_MINOR << ")\n";
+    return exit_ok;
+  }
+  if (args->command == "help") {
+    std::cout << cli::usage();
+    return exit_ok;
+  }
+  auto level = core::parse_log_level(args->log_level);
+  if (!level) {
+    std::cerr << "sluice: unknown log level '" << args->log_level << "'\n\n" << cli::usage();
+    return exit_usage;
+  }
+  core::configure_logging(*level, args->log_format == "json" ? core::LogFormat::json
+                                                             : core::LogFormat::text);
+  try {
+    if (args->command == "run") return cmd_run(*args);
+    if (args->command == "validate") return cmd_validate(*args);
+    if (args->command == "plugins") return cmd_plugins(*args);
+    return cmd_plugin_check(*args);
+  } catch (const std::exception& e) {
+    std::cerr << "sluice: " << e.what() << "\n";
+    return exit_failure;
+  }
+}

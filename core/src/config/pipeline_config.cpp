@@ -1,0 +1,338 @@
+#include "config/pipeline_config.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "config/yaml_access.hpp"
+
+namespace sluice::core {
+
+const char* to_string(NodeKind kind) {
+  switch (kind) {
+    case NodeKind::source: return "source";
+    case NodeKind::processor: return "processor";
+    case NodeKind::sink: return "sink";
+  }
+  return "?";
+}
+
+namespace {
+
+const char* section_name(NodeKind kind) {
+  switch (kind) {
+    case NodeKind::source: return "sources";
+    case NodeKind::processor: return "processors";
+    case NodeKind::sink: return "sinks";
+  }
+  return "?";
+}
+
+void unknown_key(const YamlReader& r, const YAML::Node& key, const std::string& path,
+                 const std::vector<std::string>& known) {
+  std::string name = key.Scalar();
+  std::string message = "unknown key '" + name + "'";
+  std::string guess = closest_match(name, known);
+  if (!guess.empty()) message += " (did you mean '" + guess + "'?)";
+  r.error(key, path.empty() ? name : path + "." + name, message);
+}
+
+void read_lifecycle(const YamlReader& r, const YAML::Node& n, LifecycleConfig& out) {
+  if (!r.is_map(n, "lifecycle")) return;
+  static const std::vector<std::string> known = {"start_deadline", "stop_deadline",
+                                                 "drain_deadline", "on_violation"};
+  for (const auto& kv : n) {
+    std::string key = kv.first.Scalar();
+    std::string path = "lifecycle." + key;
+    if (key == "start_deadline") {
+      if (auto d = r.duration(kv.second, path)) out.start_deadline = *d;
+    } else if (key == "stop_deadline") {
+      if (auto d = r.duration(kv.second, path)) out.stop_deadline = *d;
+    } else if (key == "drain_deadline") {
+      if (auto d = r.duration(kv.second, path)) out.drain_deadline = *d;
+    } else if (key == "on_violation") {
+      if (auto s = r.string(kv.second, path)) {
+        if (*s == "continue") {
+          out.on_violation = OnViolation::keep_running;
+        } else if (*s == "exit") {
+          out.on_violation = OnViolation::exit;
+        } else {
+          r.error(kv.second, path, "expected 'continue' or 'exit', got '" + *s + "'");
+        }
+      }
+    } else {
+      unknown_key(r, kv.first, "lifecycle", known);
+    }
+  }
+}
+
+void read_api(const YamlReader& r, const YAML::Node& n, PipelineConfig& out) {
+  if (!r.is_map(n, "api")) return;
+  static const std::vector<std::string> known = {"listen", "enabled"};
+  for (const auto& kv : n) {
+    std::string key = kv.first.Scalar();
+    if (key == "listen") {
+      if (auto s = r.string(kv.second, "api.listen")) out.api_listen = *s;
+    } else if (key == "enabled") {
+      if (auto b = r.boolean(kv.second, "api.enabled"); b && !*b) out.api_listen.clear();
+    } else {
+      unknown_key(r, kv.first, "api", known);
+    }
+  }
+}
+
+void read_buffer(const YamlReader& r, const YAML::Node& n, const std::string& path,
+                 NodeConfig& node) {
+  if (!r.is_map(n, path)) return;
+  static const std::vector<std::string> known = {"max_events", "when_full"};
+  for (const auto& kv : n) {
+    std::string key = kv.first.Scalar();
+    if (key == "max_events") {
+      if (auto v = r.integer(kv.second, path + ".max_events")) {
+        if (*v < 1) {
+          r.error(kv.second, path + ".max_events", "must be at least 1");
+        } else {
+          node.max_events = static_cast<size_t>(*v);
+        }
+      }
+    } else if (key == "when_full") {
+      if (auto s = r.string(kv.second, path + ".when_full")) {
+        if (*s == "block") {
+          node.when_full = WhenFull::block;
+        } else if (*s == "drop_newest") {
+          node.when_full = WhenFull::drop_newest;
+        } else {
+          r.error(kv.second, path + ".when_full",
+                  "expected 'block' or 'drop_newest', got '" + *s + "'");
+        }
+      }
+    } else {
+      unknown_key(r, kv.first, path, known);
+    }
+  }
+}
+
+void read_section(const YamlReader& r, const YAML::Node& section, NodeKind kind,
+                  const LifecycleConfig& lifecycle, std::vector<NodeConfig>& out,
+                  std::map<std::string, std::string>& seen) {
+  std::string name = section_name(kind);
+  if (section.IsNull()) return;
+  if (!r.is_map(section, name)) return;
+  for (const auto& kv : section) {
+    NodeConfig node;
+    node.id = kv.first.Scalar();
+    node.kind = kind;
+    node.file = r.file();
+    node.line = kv.first.Mark().line + 1;
+    node.column = kv.first.Mark().column + 1;
+    node.start_deadline = lifecycle.start_deadline;
+    node.stop_deadline = lifecycle.stop_deadline;
+    std::string path = name + "." + node.id;
+    if (auto it = seen.find(node.id); it != seen.end()) {
+      r.error(kv.first, path, "duplicate id '" + node.id + "' (first defined at " + it->second + ")");
+      continue;
+    }
+    seen[node.id] = r.file() + ":" + std::to_string(node.line) + ":" + std::to_string(node.column);
+    if (node.id.empty()) {
+      r.error(kv.first, path, "a node id must not be empty");
+      continue;
+    }
+    if (!r.is_map(kv.second, path)) continue;
+    node.node = kv.second;
+    const YAML::Node type = kv.second["type"];
+    if (!type) {
+      r.error(kv.first, path, "missing 'type': which plugin runs this " +
+                                  std::string(to_string(kind)));
+    } else if (auto t = r.string(type, path + ".type")) {
+      node.type = *t;
+    }
+    if (const YAML::Node inputs = kv.second["inputs"]) {
+      if (kind == NodeKind::source) {
+        r.error(inputs, path + ".inputs", "a source takes no inputs");
+      } else if (auto list = r.strings(inputs, path + ".inputs")) {
+        node.inputs = *list;
+      }
+    } else if (kind != NodeKind::source) {
+      r.error(kv.first, path, "missing 'inputs': a " + std::string(to_string(kind)) +
+                                  " needs at least one input");
+    }
+    if (const YAML::Node buffer = kv.second["buffer"]) {
+      if (kind == NodeKind::source) {
+        r.error(buffer, path + ".buffer", "a source has no input buffer");
+      } else {
+        read_buffer(r, buffer, path + ".buffer", node);
+      }
+    }
+    if (const YAML::Node d = kv.second["start_deadline"]) {
+      if (auto v = r.duration(d, path + ".start_deadline")) node.start_deadline = *v;
+    }
+    if (const YAML::Node d = kv.second["stop_deadline"]) {
+      if (auto v = r.duration(d, path + ".stop_deadline")) node.stop_deadline = *v;
+    }
+    out.push_back(std::move(node));
+  }
+}
+
+// Inputs must name existing non-sink nodes and the graph must have no cycle; on success the
+// nodes are reordered so that each comes after all of its inputs.
+void check_graph(const YamlReader& r, std::vector<NodeConfig>& nodes) {
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < nodes.size(); ++i) index[nodes[i].id] = i;
+  std::vector<std::string> ids;
+  for (const auto& n : nodes) ids.push_back(n.id);
+  bool inputs_ok = true;
+  for (auto& n : nodes) {
+    std::set<std::string> unique;
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      const std::string& in = n.inputs[i];
+      YAML::Node at = n.node["inputs"].IsSequence() ? n.node["inputs"][i] : n.node["inputs"];
+      std::string path = n.path() + ".inputs";
+      auto it = index.find(in);
+      if (it == index.end()) {
+        std::string message = "unknown input '" + in + "'";
+        std::string guess = closest_match(in, ids);
+        if (!guess.empty()) message += " (did you mean '" + guess + "'?)";
+        r.error(at, path, message);
+        inputs_ok = false;
+      } else if (nodes[it->second].kind == NodeKind::sink) {
+        r.error(at, path, "input '" + in + "' is a sink; sinks have no output");
+        inputs_ok = false;
+      } else if (in == n.id) {
+        r.error(at, path, "'" + in + "' lists itself as an input (a cycle)");
+        inputs_ok = false;
+      } else if (!unique.insert(in).second) {
+        r.error(at, path, "input '" + in + "' is listed twice");
+        inputs_ok = false;
+      }
+    }
+  }
+  if (!inputs_ok) return;
+
+  // Depth-first search; a node met again while on the stack closes a cycle.
+  enum class Mark { none, active, done };
+  std::vector<Mark> marks(nodes.size(), Mark::none);
+  std::vector<size_t> order;
+  std::vector<size_t> stack;
+  bool cycle_reported = false;
+  auto visit = [&](auto&& self, size_t i) -> void {
+    if (marks[i] == Mark::done) return;
+    if (marks[i] == Mark::active) {
+      if (cycle_reported) return;
+      cycle_reported = true;
+      auto from = std::find(stack.begin(), stack.end(), i);
+      std::string loop;
+      for (auto it = from; it != stack.end(); ++it) loop += nodes[*it].id + " -> ";
+      loop += nodes[i].id;
+      r.diags().add({r.file(), nodes[i].line, nodes[i].column, nodes[i].path() + ".inputs",
+                     "the graph has a cycle: " + loop});
+      return;
+    }
+    marks[i] = Mark::active;
+    stack.push_back(i);
+    for (const auto& in : nodes[i].inputs) self(self, index.at(in));
+    stack.pop_back();
+    marks[i] = Mark::done;
+    order.push_back(i);
+  };
+  for (size_t i = 0; i < nodes.size(); ++i) visit(visit, i);
+  if (cycle_reported) return;
+  std::vector<NodeConfig> sorted;
+  for (size_t i : order) sorted.push_back(std::move(nodes[i]));
+  nodes = std::move(sorted);
+}
+
+std::optional<PipelineConfig> parse(const YAML::Node& root, const std::string& file,
+                                    Diagnostics& diags) {
+  YamlReader r(file, diags);
+  PipelineConfig config;
+  config.file = file;
+  if (root.IsNull()) {
+    r.error(root, "", "the file is empty: it needs at least one source and one sink");
+    return std::nullopt;
+  }
+  if (!r.is_map(root, "")) return std::nullopt;
+  static const std::vector<std::string> known = {"data_dir", "plugin_dirs", "api", "lifecycle",
+                                                 "sources", "processors", "sinks"};
+  // lifecycle first: its deadlines are the nodes' defaults.
+  if (const YAML::Node lifecycle = root["lifecycle"]) read_lifecycle(r, lifecycle, config.lifecycle);
+  std::map<std::string, std::string> seen;
+  for (const auto& kv : root) {
+    std::string key = kv.first.Scalar();
+    if (key == "data_dir") {
+      if (auto s = r.string(kv.second, key)) config.data_dir = *s;
+    } else if (key == "plugin_dirs") {
+      if (auto l = r.strings(kv.second, key)) config.plugin_dirs = *l;
+    } else if (key == "api") {
+      read_api(r, kv.second, config);
+    } else if (key == "lifecycle") {
+      // read above
+    } else if (key == "sources") {
+      read_section(r, kv.second, NodeKind::source, config.lifecycle, config.nodes, seen);
+    } else if (key == "processors") {
+      read_section(r, kv.second, NodeKind::processor, config.lifecycle, config.nodes, seen);
+    } else if (key == "sinks") {
+      read_section(r, kv.second, NodeKind::sink, config.lifecycle, config.nodes, seen);
+    } else {
+      unknown_key(r, kv.first, "", known);
+    }
+  }
+  auto count = [&](NodeKind k) {
+    return std::count_if(config.nodes.begin(), config.nodes.end(),
+                         [k](const NodeConfig& n) { return n.kind == k; });
+  };
+  if (diags.empty() && count(NodeKind::source) == 0) {
+    r.error(root, "sources", "no source is defined: records have nowhere to come from");
+  }
+  if (diags.empty() && count(NodeKind::sink) == 0) {
+    r.error(root, "sinks", "no sink is defined: records have nowhere to go");
+  }
+  check_graph(r, config.nodes);
+  if (!diags.empty()) return std::nullopt;
+  return config;
+}
+
+}  // namespace
+
+std::string NodeConfig::path() const { return std::string(section_name(kind)) + "." + id; }
+
+const std::vector<std::string>& node_core_keys() {
+  static const std::vector<std::string> keys = {"type", "inputs", "buffer", "start_deadline",
+                                                "stop_deadline"};
+  return keys;
+}
+
+const NodeConfig* PipelineConfig::find(const std::string& id) const {
+  for (const auto& n : nodes) {
+    if (n.id == id) return &n;
+  }
+  return nullptr;
+}
+
+std::optional<PipelineConfig> load_pipeline_text(const std::string& text, const std::string& file,
+                                                 Diagnostics& diags) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    YamlReader(file, diags).error_at(e.mark, "", "malformed YAML: " + e.msg);
+    return std::nullopt;
+  }
+  return parse(root, file, diags);
+}
+
+std::optional<PipelineConfig> load_pipeline_file(const std::string& path, Diagnostics& diags) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diags.add({path, 0, 0, "", "cannot read the file: " + std::string(std::strerror(errno))});
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_pipeline_text(text.str(), path, diags);
+}
+
+}  // namespace sluice::core

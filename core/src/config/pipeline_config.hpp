@@ -1,0 +1,65 @@
+// The pipeline file: global settings and the graph of nodes, checked as a whole.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/diagnostics.hpp"
+
+namespace sluice::core {
+
+enum class NodeKind { source, processor, sink };
+enum class WhenFull { block, drop_newest };
+enum class OnViolation { keep_running, exit };
+
+const char* to_string(NodeKind kind);
+
+struct NodeConfig {
+  std::string id;
+  NodeKind kind = NodeKind::source;
+  std::string type;
+  std::vector<std::string> inputs;
+  YAML::Node node;  // the node's whole mapping; the plugin reads its own keys from it
+  std::string file;
+  int line = 0;
+  int column = 0;
+  size_t max_events = 10'000;
+  WhenFull when_full = WhenFull::block;
+  std::chrono::milliseconds start_deadline{5'000};
+  std::chrono::milliseconds stop_deadline{5'000};
+
+  std::string path() const;  // "sinks.out"
+};
+
+struct LifecycleConfig {
+  std::chrono::milliseconds start_deadline{5'000};
+  std::chrono::milliseconds stop_deadline{5'000};
+  // How long shutdown waits for queued records to reach the sinks before stopping them.
+  std::chrono::milliseconds drain_deadline{5'000};
+  OnViolation on_violation = OnViolation::keep_running;
+};
+
+struct PipelineConfig {
+  std::string file;
+  std::string data_dir = "./data";
+  std::vector<std::string> plugin_dirs;
+  std::string api_listen = "127.0.0.1:9400";  // empty: no API server
+  LifecycleConfig lifecycle;
+  std::vector<NodeConfig> nodes;  // sorted so that every node comes after its inputs
+
+  const NodeConfig* find(const std::string& id) const;
+};
+
+// Keys every node may have besides its plugin's own.
+const std::vector<std::string>& node_core_keys();
+
+// Parses and checks a pipeline; every problem found goes into diags, not only the first.
+std::optional<PipelineConfig> load_pipeline_file(const std::string& path, Diagnostics& diags);
+std::optional<PipelineConfig> load_pipeline_text(const std::string& text, const std::string& file,
+                                                 Diagnostics& diags);
+
+}  // namespace sluice::core

@@ -1,0 +1,182 @@
+#include "observability/metrics.hpp"
+
+#include <prometheus/text_serializer.h>
+
+#include "lifecycle/process_counts.hpp"
+
+namespace sluice::core {
+
+namespace pm = prometheus;
+
+namespace {
+pm::Labels component_labels(const std::string& id, const std::string& type) {
+  return {{"component_id", id}, {"component_type", type}};
+}
+}  // namespace
+
+PluginMetric::~PluginMetric() {
+  switch (type_) {
+    case SLUICE_METRIC_COUNTER:
+      static_cast<pm::Family<pm::Counter>*>(family_)->Remove(static_cast<pm::Counter*>(metric_));
+      break;
+    case SLUICE_METRIC_GAUGE:
+      static_cast<pm::Family<pm::Gauge>*>(family_)->Remove(static_cast<pm::Gauge*>(metric_));
+      break;
+    case SLUICE_METRIC_HISTOGRAM:
+      static_cast<pm::Family<pm::Histogram>*>(family_)->Remove(
+          static_cast<pm::Histogram*>(metric_));
+      break;
+  }
+}
+
+void PluginMetric::record(double value) {
+  switch (type_) {
+    case SLUICE_METRIC_COUNTER:
+      if (value >= 0) static_cast<pm::Counter*>(metric_)->Increment(value);
+      break;
+    case SLUICE_METRIC_GAUGE: static_cast<pm::Gauge*>(metric_)->Set(value); break;
+    case SLUICE_METRIC_HISTOGRAM: static_cast<pm::Histogram*>(metric_)->Observe(value); break;
+  }
+}
+
+Metrics::Metrics()
+    : registry_(std::make_shared<pm::Registry>()),
+      received_(pm::BuildCounter()
+                    .Name("sluice_component_received_events_total")
+                    .Help("Records a component took in.")
+                    .Register(*registry_)),
+      sent_(pm::BuildCounter()
+                .Name("sluice_component_sent_events_total")
+                .Help("Records a component passed on (sinks: delivered).")
+                .Register(*registry_)),
+      discarded_(pm::BuildCounter()
+                     .Name("sluice_component_discarded_events_total")
+                     .Help("Records dropped on purpose: filtered, or dropped by a full buffer.")
+                     .Register(*registry_)),
+      errors_(pm::BuildCounter()
+                  .Name("sluice_component_errors_total")
+                  .Help("Batches a component failed or could not process.")
+                  .Register(*registry_)),
+      queue_events_(pm::BuildGauge()
+                        .Name("sluice_queue_events")
+                        .Help("Records waiting in a component's input buffer.")
+                        .Register(*registry_)),
+      violations_(pm::BuildCounter()
+                      .Name("sluice_lifecycle_violations_total")
+                      .Help("Breaches of the lifecycle contract: missed deadlines, threads or "
+                            "descriptors left behind.")
+                      .Register(*registry_)),
+      stop_duration_(pm::BuildHistogram()
+                         .Name("sluice_stop_duration_seconds")
+                         .Help("How long a component took to stop.")
+                         .Register(*registry_)),
+      reloads_(pm::BuildCounter()
+                   .Name("sluice_config_reloads_total")
+                   .Help("Configuration reloads by result.")
+                   .Register(*registry_)),
+      threads_(pm::BuildGauge()
+                   .Name("sluice_process_threads")
+                   .Help("Threads of the process.")
+                   .Register(*registry_)),
+      fds_(pm::BuildGauge()
+               .Name("sluice_process_open_fds")
+               .Help("Open file descriptors of the process.")
+               .Register(*registry_)) {
+  // Present from the start, so that rate() sees the first reload.
+  reloads_.Add({{"result", "success"}});
+  reloads_.Add({{"result", "failure"}});
+  threads_.Add({});
+  fds_.Add({});
+}
+
+ComponentMetrics Metrics::component(const std::string& id, const std::string& type,
+                                    bool has_queue) {
+  auto labels = component_labels(id, type);
+  ComponentMetrics m;
+  m.received = &received_.Add(labels);
+  m.sent = &sent_.Add(labels);
+  m.discarded = &discarded_.Add(labels);
+  m.errors = &errors_.Add(labels);
+  if (has_queue) m.queue_events = &queue_events_.Add(labels);
+  return m;
+}
+
+void Metrics::lifecycle_violation(const std::string& id, const std::string& type,
+                                  const std::string& violation) {
+  auto labels = component_labels(id, type);
+  labels["violation"] = violation;
+  violations_.Add(labels).Increment();
+}
+
+double Metrics::lifecycle_violations() const {
+  double total = 0;
+  for (const auto& family : violations_.Collect()) {
+    for (const auto& m : family.metric) total += m.counter.value;
+  }
+  return total;
+}
+
+void Metrics::stop_duration(const std::string& id, const std::string& type, double seconds) {
+  static const pm::Histogram::BucketBoundaries buckets = {0.001, 0.01, 0.05, 0.1, 0.25,
+                                                          0.5,   1,    2.5,  5,   10};
+  stop_duration_.Add(component_labels(id, type), buckets).Observe(seconds);
+}
+
+void Metrics::config_reload(bool success) {
+  reloads_.Add({{"result", success ? "success" : "failure"}}).Increment();
+}
+
+std::unique_ptr<PluginMetric> Metrics::plugin_metric(sluice_metric_type_t type,
+                                                     const std::string& name,
+                                                     const std::string& help,
+                                                     std::map<std::string, std::string> labels,
+                                                     const std::vector<double>& buckets,
+                                                     std::string& why) {
+  std::lock_guard lock(plugin_mutex_);
+  try {
+    auto it = plugin_families_.find(name);
+    if (it != plugin_families_.end() && it->second.first != type) {
+      why = "metric '" + name + "' already exists with another type";
+      return nullptr;
+    }
+    void* family = it != plugin_families_.end() ? it->second.second : nullptr;
+    void* metric = nullptr;
+    switch (type) {
+      case SLUICE_METRIC_COUNTER: {
+        auto* f = family ? static_cast<pm::Family<pm::Counter>*>(family)
+                         : &pm::BuildCounter().Name(name).Help(help).Register(*registry_);
+        family = f;
+        metric = &f->Add(labels);
+        break;
+      }
+      case SLUICE_METRIC_GAUGE: {
+        auto* f = family ? static_cast<pm::Family<pm::Gauge>*>(family)
+                         : &pm::BuildGauge().Name(name).Help(help).Register(*registry_);
+        family = f;
+        metric = &f->Add(labels);
+        break;
+      }
+      case SLUICE_METRIC_HISTOGRAM: {
+        auto* f = family ? static_cast<pm::Family<pm::Histogram>*>(family)
+                         : &pm::BuildHistogram().Name(name).Help(help).Register(*registry_);
+        family = f;
+        metric = &f->Add(labels, pm::Histogram::BucketBoundaries(buckets));
+        break;
+      }
+      default: why = "unknown metric type"; return nullptr;
+    }
+    plugin_families_[name] = {type, family};
+    return std::make_unique<PluginMetric>(type, family, metric);
+  } catch (const std::exception& e) {
+    why = "metric '" + name + "' refused: " + e.what();
+    return nullptr;
+  }
+}
+
+std::string Metrics::render() {
+  threads_.Add({}).Set(static_cast<double>(count_threads()));
+  fds_.Add({}).Set(static_cast<double>(count_open_fds()));
+  return pm::TextSerializer().Serialize(registry_->Collect());
+}
+
+}  // namespace sluice::core

@@ -1,0 +1,83 @@
+// The engine's Prometheus registry: the core metrics DESIGN.md names, and the metrics plugins
+// create through the SDK facade.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "sluice/abi.h"
+
+namespace sluice::core {
+
+// The core's counters for one component, resolved once so the hot path only adds.
+struct ComponentMetrics {
+  prometheus::Counter* received = nullptr;
+  prometheus::Counter* sent = nullptr;
+  prometheus::Counter* discarded = nullptr;
+  prometheus::Counter* errors = nullptr;
+  prometheus::Gauge* queue_events = nullptr;  // sinks and processors only
+};
+
+// A metric a plugin made; removed from its family when the plugin instance goes.
+class PluginMetric {
+ public:
+  PluginMetric(sluice_metric_type_t type, void* family, void* metric)
+      : type_(type), family_(family), metric_(metric) {}
+  ~PluginMetric();
+  void record(double value);
+
+ private:
+  sluice_metric_type_t type_;
+  void* family_;
+  void* metric_;
+};
+
+class Metrics {
+ public:
+  Metrics();
+
+  ComponentMetrics component(const std::string& id, const std::string& type, bool has_queue);
+  void lifecycle_violation(const std::string& id, const std::string& type,
+                           const std::string& violation);
+  double lifecycle_violations() const;
+  void stop_duration(const std::string& id, const std::string& type, double seconds);
+  void config_reload(bool success);
+
+  // For a plugin: name and help as given, the component labels added. Null, with why set,
+  // when the name is not a valid metric name or is taken by another type.
+  std::unique_ptr<PluginMetric> plugin_metric(sluice_metric_type_t type, const std::string& name,
+                                              const std::string& help,
+                                              std::map<std::string, std::string> labels,
+                                              const std::vector<double>& buckets,
+                                              std::string& why);
+
+  // The text exposition, with the process gauges read just before.
+  std::string render();
+  std::shared_ptr<prometheus::Registry> registry() { return registry_; }
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& received_;
+  prometheus::Family<prometheus::Counter>& sent_;
+  prometheus::Family<prometheus::Counter>& discarded_;
+  prometheus::Family<prometheus::Counter>& errors_;
+  prometheus::Family<prometheus::Gauge>& queue_events_;
+  prometheus::Family<prometheus::Counter>& violations_;
+  prometheus::Family<prometheus::Histogram>& stop_duration_;
+  prometheus::Family<prometheus::Counter>& reloads_;
+  prometheus::Family<prometheus::Gauge>& threads_;
+  prometheus::Family<prometheus::Gauge>& fds_;
+  std::mutex plugin_mutex_;
+  std::map<std::string, std::pair<sluice_metric_type_t, void*>> plugin_families_;
+};
+
+}  // namespace sluice::core

@@ -1,0 +1,44 @@
+// The plugins found in the plugin directories, by name, and the files that were refused.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "plugins/plugin_library.hpp"
+
+namespace sluice::core {
+
+struct Refusal {
+  std::string path;
+  std::string reason;  // starts with the path
+};
+
+class PluginCatalog {
+ public:
+  // Looks in dirs in order; the first plugin of a name wins and later ones are refused as
+  // shadowed. A directory that is missing is skipped; one that is unsafe is refused whole.
+  static PluginCatalog discover(const std::vector<std::string>& dirs);
+
+  std::shared_ptr<const PluginLibrary> find(const std::string& name) const;
+  const std::vector<std::shared_ptr<const PluginLibrary>>& plugins() const { return plugins_; }
+  const std::vector<Refusal>& refused() const { return refused_; }
+  const std::vector<std::string>& dirs() const { return dirs_; }
+
+  // Why no plugin called name is available, for an error message.
+  std::string explain_missing(const std::string& name) const;
+
+ private:
+  std::vector<std::string> dirs_;
+  std::vector<std::shared_ptr<const PluginLibrary>> plugins_;
+  std::map<std::string, std::shared_ptr<const PluginLibrary>> by_name_;
+  std::vector<Refusal> refused_;
+};
+
+// The plugin directories in the order DESIGN.md fixes: the command line, the config file,
+// SLUICE_PLUGIN_PATH (colon separated), then the directory installed beside the executable.
+std::vector<std::string> plugin_search_path(const std::vector<std::string>& from_flags,
+                                            const std::vector<std::string>& from_config);
+
+}  // namespace sluice::core

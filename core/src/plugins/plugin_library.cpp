@@ -1,0 +1,148 @@
+#include "plugins/plugin_library.hpp"
+
+#include <dlfcn.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/dll/shared_library.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <vector>
+
+namespace sluice::core {
+
+const char* kind_name(uint32_t kind) {
+  switch (kind) {
+    case SLUICE_KIND_SOURCE: return "source";
+    case SLUICE_KIND_PROCESSOR: return "processor";
+    case SLUICE_KIND_SINK: return "sink";
+    default: return "unknown";
+  }
+}
+
+namespace {
+
+// Libraries are never unloaded: a thread, callback or object from a library may outlive any
+// owner we could track (a violating plugin's stuck thread, say), and unmapping its code under it
+// would crash the whole process.
+void keep_mapped_forever(boost::dll::shared_library&& lib) {
+  static std::mutex mutex;
+  static auto* libraries = new std::vector<boost::dll::shared_library>();
+  std::lock_guard lock(mutex);
+  libraries->push_back(std::move(lib));
+}
+
+std::string mode_string(mode_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+  return buf;
+}
+
+std::string safe_string(const char* s, size_t max) {
+  if (s == nullptr) return {};
+  return std::string(s, strnlen(s, max));
+}
+
+// Boost.DLL clears dlerror(), so ask the dynamic loader once more for its reason.
+std::string explain_load_failure(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  if (!in.read(magic, 4) || std::memcmp(magic, "\x7f" "ELF", 4) != 0) {
+    return "not a shared library (no ELF header)";
+  }
+  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle != nullptr) {
+    ::dlclose(handle);
+    return "the shared library could not be loaded";
+  }
+  const char* why = ::dlerror();
+  return std::string("cannot load the shared library: ") + (why != nullptr ? why : "unknown");
+}
+
+bool descriptor_size_fits(uint32_t size, uint16_t minor, uint16_t host_minor, size_t ours) {
+  if (minor == host_minor) return size == ours;
+  if (minor < host_minor) return size <= ours;
+  return size >= ours && size <= 64 * 1024;
+}
+
+}  // namespace
+
+std::string check_path_ownership(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::string("cannot stat: ") + std::strerror(errno);
+  if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
+    return "owned by uid " + std::to_string(st.st_uid) + ", neither root nor this user";
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return "writable by " + std::string((st.st_mode & S_IWOTH) ? "others" : "its group") +
+           " (mode " + mode_string(st.st_mode) + "); run chmod go-w on it";
+  }
+  return {};
+}
+
+std::variant<std::shared_ptr<const PluginLibrary>, std::string> load_plugin_library(
+    const std::string& path) {
+  auto refuse = [&](const std::string& why) { return path + ": " + why; };
+  if (auto bad = check_path_ownership(path); !bad.empty()) return refuse(bad);
+
+  boost::dll::shared_library lib;
+  boost::dll::fs::error_code ec;
+  // rtld_local keeps each plugin's symbols to itself; rtld_now finds missing symbols here
+  // rather than in the middle of a call.
+  lib.load(boost::dll::fs::path(path),
+           boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
+  if (ec || !lib.is_loaded()) return refuse(explain_load_failure(path));
+  if (!lib.has(SLUICE_PLUGIN_ENTRY_SYMBOL)) {
+    keep_mapped_forever(std::move(lib));
+    return refuse("not a Sluice plugin: no entry point '" SLUICE_PLUGIN_ENTRY_SYMBOL "'");
+  }
+  auto& entry = lib.get<const sluice_plugin_descriptor_t*(uint16_t, uint16_t)>(
+      SLUICE_PLUGIN_ENTRY_SYMBOL);
+  const sluice_plugin_descriptor_t* d = entry(SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR);
+  keep_mapped_forever(std::move(lib));
+  if (d == nullptr) return refuse("the entry point returned no descriptor");
+
+  // Read the fixed head of the descriptor before trusting its size.
+  const std::string host = std::to_string(SLUICE_ABI_MAJOR) + "." + std::to_string(SLUICE_ABI_MINOR);
+  const std::string built = std::to_string(d->abi_major) + "." + std::to_string(d->abi_minor);
+  if (d->abi_major != SLUICE_ABI_MAJOR) {
+    return refuse("built for plugin ABI " + built + ", but this engine speaks ABI " + host +
+                  "; rebuild the plugin against this engine's SDK");
+  }
+  if (d->struct_size < SLUICE_DESCRIPTOR_MIN_SIZE) {
+    return refuse("descriptor too small: " + std::to_string(d->struct_size) + " bytes, ABI " +
+                  host + " needs at least " + std::to_string(SLUICE_DESCRIPTOR_MIN_SIZE));
+  }
+  // A minor bump only appends: a descriptor of our minor is exactly our size, an older one
+  // no larger, a newer one at least as large (and plausibly so).
+  const size_t ours = sizeof(sluice_plugin_descriptor_t);
+  if (!descriptor_size_fits(d->struct_size, d->abi_minor, SLUICE_ABI_MINOR, ours)) {
+    return refuse("descriptor claims " + std::to_string(d->struct_size) + " bytes for ABI " +
+                  built + ", which does not match (ABI " + host + " is " +
+                  std::to_string(ours) + " bytes)");
+  }
+  auto lib_info = std::make_shared<PluginLibrary>();
+  lib_info->path = path;
+  std::memcpy(&lib_info->descriptor, d, std::min<size_t>(d->struct_size, ours));
+  const auto& desc = lib_info->descriptor;
+  lib_info->name = safe_string(desc.name, 128);
+  lib_info->version = safe_string(desc.version, 128);
+  lib_info->description = safe_string(desc.description, 1024);
+  if (lib_info->name.empty()) return refuse("the descriptor has no name");
+  if (desc.kind != SLUICE_KIND_SOURCE && desc.kind != SLUICE_KIND_PROCESSOR &&
+      desc.kind != SLUICE_KIND_SINK) {
+    return refuse("unknown plugin kind " + std::to_string(desc.kind));
+  }
+  if (desc.on_create == nullptr || desc.on_start == nullptr || desc.on_destroy == nullptr) {
+    return refuse("the descriptor lacks on_create, on_start or on_destroy");
+  }
+  if (desc.kind == SLUICE_KIND_PROCESSOR && desc.on_process == nullptr) {
+    return refuse("a processor plugin without on_process");
+  }
+  return std::shared_ptr<const PluginLibrary>(std::move(lib_info));
+}
+
+}  // namespace sluice::core

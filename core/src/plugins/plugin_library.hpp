@@ -1,0 +1,32 @@
+// Loading one plugin library and checking its descriptor before anything else is called.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "sluice/abi.h"
+
+namespace sluice::core {
+
+struct PluginLibrary {
+  std::string path;
+  // The descriptor as this host knows it: fields a smaller (older minor) descriptor lacks are
+  // zero. The library stays mapped for the life of the process.
+  sluice_plugin_descriptor_t descriptor{};
+  std::string name;
+  std::string version;
+  std::string description;
+};
+
+// The refusal, or the library. Every refusal names the file and what was wrong.
+std::variant<std::shared_ptr<const PluginLibrary>, std::string> load_plugin_library(
+    const std::string& path);
+
+// Refuses a file or directory that someone other than its owner (or root) may write to, as
+// ssh does with keys. Returns the reason, or an empty string when it is safe.
+std::string check_path_ownership(const std::string& path);
+
+const char* kind_name(uint32_t kind);
+
+}  // namespace sluice::core

@@ -1,0 +1,124 @@
+#include "runtime/batch.hpp"
+
+#include <cstring>
+
+namespace sluice::core {
+
+namespace {
+
+struct Copier {
+  char* next;
+  sluice_str_t copy(sluice_str_t s) {
+    if (s.size == 0) return {next, 0};
+    std::memcpy(next, s.data, s.size);
+    sluice_str_t out{next, s.size};
+    next += s.size;
+    return out;
+  }
+};
+
+size_t label_bytes(const sluice_label_t* labels, uint32_t count) {
+  size_t n = 0;
+  for (uint32_t i = 0; i < count; ++i) n += labels[i].name.size + labels[i].value.size;
+  return n;
+}
+
+}  // namespace
+
+std::unique_ptr<Batch> Batch::copy_of(const sluice_record_t* records, size_t count,
+                                      std::shared_ptr<AckState> ack) {
+  // First pass: how many bytes and label slots, so that nothing reallocates while pointers
+  // into the arena are being handed out.
+  size_t bytes = 0;
+  size_t label_slots = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const auto& r = records[i];
+    bytes += r.line.size;
+    bool shares_labels = i > 0 && r.labels == records[i - 1].labels &&
+                         r.label_count == records[i - 1].label_count;
+    if (!shares_labels) {
+      bytes += label_bytes(r.labels, r.label_count);
+      label_slots += r.label_count;
+    }
+    bytes += label_bytes(r.metadata, r.metadata_count);
+    label_slots += r.metadata_count;
+  }
+  auto arena = std::make_shared<Arena>();
+  arena->bytes.reset(new char[bytes > 0 ? bytes : 1]);
+  arena->labels.reserve(label_slots);
+  Copier c{arena->bytes.get()};
+
+  std::unique_ptr<Batch> batch(new Batch());
+  batch->ack_ = std::move(ack);
+  batch->records_.reserve(count);
+  const sluice_label_t* shared_labels = nullptr;
+  for (size_t i = 0; i < count; ++i) {
+    const auto& r = records[i];
+    sluice_record_t out{};
+    out.timestamp_ns = r.timestamp_ns;
+    out.line = c.copy(r.line);
+    bool shares_labels = i > 0 && r.labels == records[i - 1].labels &&
+                         r.label_count == records[i - 1].label_count;
+    if (!shares_labels) {
+      shared_labels = arena->labels.data() + arena->labels.size();
+      for (uint32_t l = 0; l < r.label_count; ++l) {
+        arena->labels.push_back({c.copy(r.labels[l].name), c.copy(r.labels[l].value)});
+      }
+    }
+    out.labels = r.label_count > 0 ? shared_labels : nullptr;
+    out.label_count = r.label_count;
+    if (r.metadata_count > 0) {
+      out.metadata = arena->labels.data() + arena->labels.size();
+      for (uint32_t m = 0; m < r.metadata_count; ++m) {
+        arena->labels.push_back({c.copy(r.metadata[m].name), c.copy(r.metadata[m].value)});
+      }
+      out.metadata_count = r.metadata_count;
+    }
+    batch->records_.push_back(out);
+  }
+  batch->arenas_.push_back(std::move(arena));
+  return batch;
+}
+
+Batch::~Batch() {
+  if (!finished_) finish(SLUICE_OUTCOME_FAILED);
+}
+
+std::unique_ptr<Batch> Batch::share() const {
+  std::unique_ptr<Batch> copy(new Batch());
+  copy->arenas_ = arenas_;
+  copy->records_ = records_;
+  copy->ack_ = ack_;
+  if (ack_) ack_->add_copies(1);
+  return copy;
+}
+
+void Batch::keep(const uint8_t* mask, size_t count) {
+  size_t out = 0;
+  for (size_t i = 0; i < records_.size(); ++i) {
+    if (i < count && mask[i] != 0) records_[out++] = records_[i];
+  }
+  records_.resize(out);
+}
+
+void Batch::replace(const sluice_record_t* records, size_t count) {
+  // The new records may point into this batch's own arenas: copy before letting them go.
+  auto fresh = copy_of(records, count, nullptr);
+  fresh->finished_ = true;
+  records_ = std::move(fresh->records_);
+  arenas_ = std::move(fresh->arenas_);
+}
+
+void Batch::finish(sluice_outcome_t outcome) {
+  if (finished_) return;
+  finished_ = true;
+  if (ack_) ack_->complete(outcome);
+}
+
+size_t Batch::line_bytes() const {
+  size_t n = 0;
+  for (const auto& r : records_) n += r.line.size;
+  return n;
+}
+
+}  // namespace sluice::core

@@ -1,0 +1,50 @@
+// A batch of records owned by the host: its bytes live in a few arenas shared between the
+// copies that fan out, and each copy carries one share of the batch's acknowledgement.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "runtime/acknowledgement.hpp"
+#include "sluice/abi.h"
+
+namespace sluice::core {
+
+struct Arena {
+  std::unique_ptr<char[]> bytes;
+  std::vector<sluice_label_t> labels;  // label and metadata arrays the records point into
+};
+
+class Batch {
+ public:
+  // Copies records (lines, labels, metadata) into one new arena. Consecutive records that
+  // point at the same label array share one copy of it.
+  static std::unique_ptr<Batch> copy_of(const sluice_record_t* records, size_t count,
+                                        std::shared_ptr<AckState> ack);
+
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+  // A copy that is not finished has failed: its source will read the records again.
+  ~Batch();
+
+  // A shallow copy for one more downstream: same arenas, its own record list and ack share.
+  std::unique_ptr<Batch> share() const;
+
+  void keep(const uint8_t* mask, size_t count);
+  void replace(const sluice_record_t* records, size_t count);
+  void finish(sluice_outcome_t outcome);
+
+  const std::vector<sluice_record_t>& records() const { return records_; }
+  size_t size() const { return records_.size(); }
+  size_t line_bytes() const;
+
+ private:
+  Batch() = default;
+  std::vector<std::shared_ptr<const Arena>> arenas_;
+  std::vector<sluice_record_t> records_;
+  std::shared_ptr<AckState> ack_;
+  bool finished_ = false;
+};
+
+}  // namespace sluice::core

@@ -1,0 +1,53 @@
+// A bounded queue of batches between two nodes, bounded in records rather than batches.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <stop_token>
+
+#include "runtime/batch.hpp"
+
+namespace sluice::core {
+
+class BatchQueue {
+ public:
+  explicit BatchQueue(size_t max_events) : max_events_(max_events) {}
+
+  // Waits while the queue is full. A batch larger than the whole bound is let in alone, into
+  // an empty queue, so that it cannot wait forever. Returns false, leaving the batch with the
+  // caller, when stop is requested or the queue is closed.
+  bool push(std::unique_ptr<Batch>& batch, std::stop_token stop);
+  // As push, but returns false at once when the batch does not fit.
+  bool try_push(std::unique_ptr<Batch>& batch);
+
+  enum class Pop { item, timeout, closed };
+  // closed once the queue is closed and empty, or stop is requested.
+  Pop pop(std::unique_ptr<Batch>& out, std::chrono::milliseconds timeout, std::stop_token stop);
+
+  // No more pushes; what is queued can still be taken.
+  void close();
+  // Drops what is queued (each batch fails back to its source).
+  void clear();
+
+  size_t events() const;
+  size_t max_events() const { return max_events_; }
+  size_t peak_events() const;
+
+ private:
+  bool fits(size_t n) const { return events_ == 0 || events_ + n <= max_events_; }
+  void admit(std::unique_ptr<Batch>& batch);
+
+  const size_t max_events_;
+  mutable std::mutex mutex_;
+  std::condition_variable_any not_full_;
+  std::condition_variable_any not_empty_;
+  std::deque<std::unique_ptr<Batch>> items_;
+  size_t events_ = 0;
+  size_t peak_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace sluice::core

@@ -1,0 +1,41 @@
+// The host side of a plugin's typed config access: remembers which keys the plugin asked
+// for, so that every other key can be reported as unknown, with a guess at the typo.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <list>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/yaml_access.hpp"
+
+namespace sluice::core {
+
+class ConfigAccess {
+ public:
+  // ignored: keys that belong to the core (type, inputs, ...) and are not the plugin's.
+  ConfigAccess(YAML::Node node, std::string path, const YamlReader& reader,
+               std::vector<std::string> ignored = {});
+
+  // The value under key, or an undefined node; marks key as asked for.
+  YAML::Node get(const char* key);
+  ConfigAccess* child(const char* key);
+  std::string path_of(const char* key) const;
+  void error(const char* key, const std::string& message);
+  // Reports each key nobody asked for, here and in every child.
+  void report_unknown_keys();
+
+  const YamlReader& reader() const { return reader_; }
+
+ private:
+  YAML::Node node_;
+  std::string path_;
+  const YamlReader& reader_;
+  std::vector<std::string> ignored_;
+  std::set<std::string> asked_;
+  std::list<ConfigAccess> children_;  // list: handles given out keep their address
+};
+
+}  // namespace sluice::core

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages only, what building and testing Sluice needs.
+# Idempotent: when every package is present it does nothing (no apt-get update either).
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config git
+  libboost-dev libboost-filesystem-dev
+  libyaml-cpp-dev libspdlog-dev libfmt-dev prometheus-cpp-dev
+  libre2-dev catch2
+)
+# Only the test suite needs these: promtool checks the /metrics output.
+test_packages=(prometheus curl)
+
+want=("${packages[@]}")
+if [ "${1:-}" = "--with-tests" ]; then
+  want+=("${test_packages[@]}")
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,185 @@
+// A plugin instance's view of the host: threads, data flow, logging, metrics, state.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sluice/config.hpp"
+#include "sluice/records.hpp"
+
+namespace sluice {
+
+// Handed to every spawned thread: poll requested(), sleep with wait_for(), or put fd() in a
+// poll() set so that a blocking read ends when the instance is stopped.
+class StopToken {
+ public:
+  StopToken(const sluice_host_api_t* host, sluice_stop_host_ptr stop) : host_(host), stop_(stop) {}
+  bool requested() const { return host_->callback_stop_requested(stop_) != 0; }
+  // Returns true when stop was requested before the time-out.
+  bool wait_for(std::chrono::milliseconds timeout) const {
+    return host_->callback_stop_wait(stop_, timeout.count()) != 0;
+  }
+  int fd() const { return host_->callback_stop_fd(stop_); }
+  sluice_stop_host_ptr raw() const { return stop_; }
+
+ private:
+  const sluice_host_api_t* host_;
+  sluice_stop_host_ptr stop_;
+};
+
+class Metric {
+ public:
+  Metric() = default;
+  Metric(const sluice_host_api_t* host, sluice_metric_host_ptr m) : host_(host), m_(m) {}
+  void add(double v = 1) const { record(v); }
+  void set(double v) const { record(v); }
+  void observe(double v) const { record(v); }
+  explicit operator bool() const { return m_ != nullptr; }
+
+ private:
+  void record(double v) const {
+    if (m_) host_->callback_metric_record(m_, v);
+  }
+  const sluice_host_api_t* host_ = nullptr;
+  sluice_metric_host_ptr m_ = nullptr;
+};
+
+// A batch handed to a sink or a processor. Valid until finished (sinks) or until
+// process() returns (processors).
+class Batch {
+ public:
+  Batch() = default;
+  Batch(const sluice_host_api_t* host, sluice_batch_host_ptr b) : host_(host), b_(b) {}
+  const sluice_record_t* begin() const { return load().first; }
+  const sluice_record_t* end() const {
+    auto [p, n] = load();
+    return p + n;
+  }
+  size_t size() const { return load().second; }
+  const sluice_record_t& operator[](size_t i) const { return load().first[i]; }
+  void keep(const std::vector<uint8_t>& mask) {
+    host_->callback_batch_keep(b_, mask.data(), mask.size());
+  }
+  void replace(const std::vector<sluice_record_t>& records) {
+    host_->callback_batch_replace(b_, records.data(), records.size());
+  }
+  sluice_batch_host_ptr raw() const { return b_; }
+  explicit operator bool() const { return b_ != nullptr; }
+
+ private:
+  std::pair<const sluice_record_t*, size_t> load() const {
+    const sluice_record_t* p = nullptr;
+    size_t n = 0;
+    host_->callback_batch_records(b_, &p, &n);
+    return {p, n};
+  }
+  const sluice_host_api_t* host_ = nullptr;
+  sluice_batch_host_ptr b_ = nullptr;
+};
+
+enum class Status { ok, timeout, stopped, error };
+
+inline Status to_status(sluice_status_t s) {
+  switch (s) {
+    case SLUICE_OK: return Status::ok;
+    case SLUICE_TIMEOUT: return Status::timeout;
+    case SLUICE_STOPPED: return Status::stopped;
+    default: return Status::error;
+  }
+}
+
+class Context {
+ public:
+  Context(const sluice_host_api_t* host, sluice_context_host_ptr ctx) : host_(host), ctx_(ctx) {}
+
+  void log(sluice_log_level_t level, std::string_view message) const {
+    host_->callback_log(ctx_, level, str(message));
+  }
+  void debug(std::string_view m) const { log(SLUICE_LOG_DEBUG, m); }
+  void info(std::string_view m) const { log(SLUICE_LOG_INFO, m); }
+  void warn(std::string_view m) const { log(SLUICE_LOG_WARN, m); }
+  void error(std::string_view m) const { log(SLUICE_LOG_ERROR, m); }
+
+  // Starts a host-owned thread. The function must return soon after its token is stopped.
+  bool spawn(std::string_view name, std::function<void(StopToken)> fn) const {
+    auto* arg = new Thunk{host_, std::move(fn), this};
+    if (host_->callback_spawn(ctx_, str(name), &Context::run_thunk, arg) != SLUICE_OK) {
+      delete arg;
+      return false;
+    }
+    return true;
+  }
+
+  // Sources: emits the builder's records and clears it.
+  Status emit(const StopToken& stop, BatchBuilder& batch, uint64_t cookie) const {
+    const auto& records = batch.records();
+    auto s = host_->callback_emit(ctx_, stop.raw(), records.data(), records.size(), cookie);
+    batch.clear();
+    return to_status(s);
+  }
+  Status emit(const StopToken& stop, const sluice_record_t* records, size_t count,
+              uint64_t cookie) const {
+    return to_status(host_->callback_emit(ctx_, stop.raw(), records, count, cookie));
+  }
+
+  // Sinks: the next batch of the inbox.
+  Status take(std::chrono::milliseconds timeout, Batch& out) const {
+    sluice_batch_host_ptr b = nullptr;
+    auto s = host_->callback_take(ctx_, timeout.count(), &b);
+    out = Batch(host_, b);
+    return to_status(s);
+  }
+  void finish(Batch& batch, sluice_outcome_t outcome, std::string_view reason = {}) const {
+    host_->callback_finish(ctx_, batch.raw(), outcome, str(reason));
+    batch = Batch();
+  }
+
+  Metric counter(const char* name, const char* help, const LabelSet& labels = {}) const {
+    return metric(SLUICE_METRIC_COUNTER, name, help, labels, {});
+  }
+  Metric gauge(const char* name, const char* help, const LabelSet& labels = {}) const {
+    return metric(SLUICE_METRIC_GAUGE, name, help, labels, {});
+  }
+  Metric histogram(const char* name, const char* help, const std::vector<double>& buckets,
+                   const LabelSet& labels = {}) const {
+    return metric(SLUICE_METRIC_HISTOGRAM, name, help, labels, buckets);
+  }
+
+  std::string state_dir() const { return std::string(view(host_->callback_state_dir(ctx_))); }
+  const sluice_host_api_t* host() const { return host_; }
+
+ private:
+  struct Thunk {
+    const sluice_host_api_t* host;
+    std::function<void(StopToken)> fn;
+    const Context* ctx;
+  };
+  static void run_thunk(void* arg, sluice_stop_host_ptr stop) {
+    std::unique_ptr<Thunk> t(static_cast<Thunk*>(arg));
+    try {
+      t->fn(StopToken(t->host, stop));
+    } catch (const std::exception& e) {
+      // No exception may cross into the host.
+      t->ctx->error(std::string("thread ended by an exception: ") + e.what());
+    } catch (...) {
+      t->ctx->error("thread ended by an unknown exception");
+    }
+  }
+  Metric metric(sluice_metric_type_t type, const char* name, const char* help,
+                const LabelSet& labels, const std::vector<double>& buckets) const {
+    return Metric(host_, host_->callback_metric_new(ctx_, type, name, help, labels.data(),
+                                                    labels.size(), buckets.data(),
+                                                    buckets.size()));
+  }
+
+  const sluice_host_api_t* host_;
+  sluice_context_host_ptr ctx_;
+};
+
+}  // namespace sluice
