@@ -1,6 +1,7 @@
 #include "engine.hpp"
 
 #include <cstdio>
+#include <filesystem>
 
 #include "lifecycle/process_counts.hpp"
 #include "lifecycle/thread_ledger.hpp"
@@ -64,6 +65,13 @@ bool Engine::load(PipelineConfig config, Diagnostics& diags) {
 bool Engine::start(std::string& error) {
   if (!graph_) {
     error = "no pipeline is loaded";
+    return false;
+  }
+  // Made here rather than on first use, so that an unwritable data_dir stops the start.
+  std::error_code ec;
+  std::filesystem::create_directories(graph_->config().data_dir, ec);
+  if (ec) {
+    error = "cannot create data_dir " + graph_->config().data_dir + ": " + ec.message();
     return false;
   }
   const auto& listen = graph_->config().api_listen;

@@ -177,6 +177,8 @@ int cmd_plugin_check(const cli::Arguments& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A closed pipe on standard output is a write error for stdout_sink to report, not death.
+  ::signal(SIGPIPE, SIG_IGN);
   std::string error;
   auto args = cli::parse_arguments(argc, argv, error);
   if (!args) {

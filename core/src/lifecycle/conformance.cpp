@@ -8,6 +8,7 @@
 #include "config/diagnostics.hpp"
 #include "config/yaml_access.hpp"
 #include "lifecycle/process_counts.hpp"
+#include "lifecycle/quarantine.hpp"
 #include "observability/metrics.hpp"
 #include "plugins/plugin_library.hpp"
 #include "runtime/plugin_instance.hpp"
@@ -25,6 +26,14 @@ class AcceptAll final : public Output {
     return true;
   }
   std::atomic<uint64_t> records{0};
+};
+
+struct Harness {
+  Harness(std::shared_ptr<const PluginLibrary> lib, InstanceSettings s, Metrics& metrics)
+      : instance(std::move(lib), std::move(s), metrics) {}
+  AcceptAll accept;
+  BatchQueue inbox{10'000};
+  PluginInstance instance;  // last: destroyed first, while its ports still exist
 };
 
 std::unique_ptr<Batch> sample_batch(uint64_t first, size_t n) {
@@ -83,17 +92,13 @@ ConformanceResult check_conformance(const ConformanceOptions& options) {
   }
   Metrics metrics;
   uint64_t fed = 0;
-  const size_t threads_before = count_threads();
+  // No thread of a plugin may outlive its stop, so threads are held to the count before the
+  // first cycle. Descriptors get one cycle's grace for what a library opens once per process
+  // (a random device, a resolver's config), and are held to the count after it.
+  result.threads_baseline = count_threads();
+  result.fds_baseline = count_open_fds();
   for (int cycle = 1; cycle <= options.cycles; ++cycle) {
     std::string at = "cycle " + std::to_string(cycle) + ": ";
-    // The first cycle warms up what a process sets up once (allocator arenas, resolver
-    // libraries, loggers); the baseline is taken after it.
-    if (cycle == 2 || options.cycles == 1) {
-      // Let the first cycle's threads leave /proc before counting.
-      if (cycle == 2) settle(threads_before, count_open_fds(), std::chrono::milliseconds(500));
-      result.threads_baseline = count_threads();
-      result.fds_baseline = count_open_fds();
-    }
     {
       InstanceSettings s;
       s.id = "plugin_check";
@@ -101,7 +106,11 @@ ConformanceResult check_conformance(const ConformanceOptions& options) {
       s.state_dir = state_dir;
       s.start_deadline = options.start_deadline;
       s.stop_deadline = options.stop_deadline;
-      PluginInstance instance(lib, s, metrics);
+      // On the heap: a violated instance and what its threads reach are quarantined.
+      auto harness = std::make_unique<Harness>(lib, s, metrics);
+      PluginInstance& instance = harness->instance;
+      AcceptAll& accept = harness->accept;
+      BatchQueue& inbox = harness->inbox;
       Diagnostics diags;
       YamlReader reader(options.config_file, diags);
       YAML::Node config = options.config ? options.config : YAML::Node(YAML::NodeType::Map);
@@ -109,12 +118,11 @@ ConformanceResult check_conformance(const ConformanceOptions& options) {
         result.failures.push_back(at + "configuration refused:\n" + diags.to_string());
         break;
       }
-      AcceptAll accept;
-      BatchQueue inbox(10'000);
       instance.set_output(&accept);
       instance.set_inbox(&inbox);
       if (!instance.start()) {
         result.failures.push_back(at + "start failed or missed its deadline");
+        if (instance.state() == InstanceState::violated) quarantine(std::move(harness));
         break;
       }
       auto until = std::chrono::steady_clock::now() + options.run_for;
@@ -144,18 +152,24 @@ ConformanceResult check_conformance(const ConformanceOptions& options) {
       inbox.clear();
       instance.destroy();
       fed += accept.records;
-      if (instance.state() == InstanceState::violated) break;
-    }
-    result.cycles_run = cycle;
-    if (cycle >= 2 || options.cycles == 1) {
-      if (!settle(result.threads_baseline, result.fds_baseline, std::chrono::seconds(2))) {
-        result.failures.push_back(at + "threads " + std::to_string(result.threads_baseline) +
-                                  " -> " + std::to_string(count_threads()) + ", descriptors " +
-                                  std::to_string(result.fds_baseline) + " -> " +
-                                  std::to_string(count_open_fds()) +
-                                  " after stop: something was left running or open");
+      if (instance.state() == InstanceState::violated) {
+        quarantine(std::move(harness));
         break;
       }
+    }
+    result.cycles_run = cycle;
+    // Threads leave /proc a moment after they are joined; a second is generous for that and
+    // short enough that a thread left running is still there.
+    bool settled = settle(result.threads_baseline, cycle == 1 ? count_open_fds() : result.fds_baseline,
+                          std::chrono::seconds(1));
+    if (cycle == 1) result.fds_baseline = count_open_fds();
+    if (!settled) {
+      result.failures.push_back(at + "threads " + std::to_string(result.threads_baseline) + " -> " +
+                                std::to_string(count_threads()) + ", descriptors " +
+                                std::to_string(result.fds_baseline) + " -> " +
+                                std::to_string(count_open_fds()) +
+                                " after stop: something was left running or open");
+      break;
     }
   }
   result.threads_after = count_threads();

@@ -14,20 +14,9 @@ pm::Labels component_labels(const std::string& id, const std::string& type) {
 }
 }  // namespace
 
-PluginMetric::~PluginMetric() {
-  switch (type_) {
-    case SLUICE_METRIC_COUNTER:
-      static_cast<pm::Family<pm::Counter>*>(family_)->Remove(static_cast<pm::Counter*>(metric_));
-      break;
-    case SLUICE_METRIC_GAUGE:
-      static_cast<pm::Family<pm::Gauge>*>(family_)->Remove(static_cast<pm::Gauge*>(metric_));
-      break;
-    case SLUICE_METRIC_HISTOGRAM:
-      static_cast<pm::Family<pm::Histogram>*>(family_)->Remove(
-          static_cast<pm::Histogram*>(metric_));
-      break;
-  }
-}
+// A plugin's series outlive its instance: a node restarted under the same id (a reload)
+// carries on counting in the same series, and totals never go back.
+PluginMetric::~PluginMetric() = default;
 
 void PluginMetric::record(double value) {
   switch (type_) {
@@ -98,6 +87,12 @@ ComponentMetrics Metrics::component(const std::string& id, const std::string& ty
   m.discarded = &discarded_.Add(labels);
   m.errors = &errors_.Add(labels);
   if (has_queue) m.queue_events = &queue_events_.Add(labels);
+  // Present at zero from the start, so that alerts on increase() see the first violation.
+  for (const char* v : {"start_deadline", "stop_deadline"}) {
+    auto with_kind = labels;
+    with_kind["violation"] = v;
+    violations_.Add(with_kind);
+  }
   return m;
 }
 

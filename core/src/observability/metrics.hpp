@@ -27,7 +27,7 @@ struct ComponentMetrics {
   prometheus::Gauge* queue_events = nullptr;  // sinks and processors only
 };
 
-// A metric a plugin made; removed from its family when the plugin instance goes.
+// A metric a plugin made.
 class PluginMetric {
  public:
   PluginMetric(sluice_metric_type_t type, void* family, void* metric)

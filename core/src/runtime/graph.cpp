@@ -1,7 +1,9 @@
 #include "runtime/graph.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
+#include "lifecycle/quarantine.hpp"
 #include "observability/logging.hpp"
 
 namespace sluice::core {
@@ -199,6 +201,16 @@ void Graph::stop() {
   }
   for (auto& n : nodes_) {
     if (n->config.kind == NodeKind::source) n->instance->destroy();
+  }
+  // A violated instance's threads may still reach its inbox, its output or the nodes those
+  // lead to: none of the graph's nodes may be freed under them.
+  bool violated = std::any_of(nodes_.begin(), nodes_.end(), [](const auto& n) {
+    return n->instance->state() == InstanceState::violated ||
+           (n->worker && n->worker->spawned() != n->worker->joined());
+  });
+  if (violated) {
+    for (auto& n : nodes_) quarantine(std::move(n));
+    nodes_.clear();
   }
 }
 

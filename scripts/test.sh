@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test: the whole suite on an optimised
+# build and under AddressSanitizer + UndefinedBehaviorSanitizer, and the threading tests
+# (queues, acknowledgements, backpressure, lifecycle) under ThreadSanitizer.
+# Pass preset names (default, asan, tsan) to run only some of them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --with-tests
+
+presets=("$@")
+[ ${#presets[@]} -gt 0 ] || presets=(default asan tsan)
+
+# Warnings are errors here, so that CI refuses them.
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+for preset in "${presets[@]}"; do
+  echo "=== ${preset}: build"
+  cmake --preset "$preset" -DSLUICE_WERROR=ON >/dev/null
+  cmake --build --preset "$preset"
+  echo "=== ${preset}: test"
+  ctest --preset "$preset" -j 2 --timeout 300
+done

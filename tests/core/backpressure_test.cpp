@@ -1,0 +1,63 @@
+// A slow sink behind a fast source: the queue stays within its bound, memory stays flat,
+// and nothing is lost.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include "helpers.hpp"
+#include "pipeline.hpp"
+
+using namespace sluice;
+
+TEST_CASE("a slow sink holds a fast source back without loss or growth", "[backpressure]") {
+  test::TempDir dir;
+  std::string out = dir.file("out.txt");
+  auto engine = test::start_engine(dir, R"(sources:
+  gen:
+    type: demo_source
+    rate: 0
+    count: 30000
+    batch_size: 100
+    line: "record {seq} with some padding to make it a little longer than tiny"
+processors:
+  all:
+    type: filter
+    inputs: [gen]
+    pattern: "record"
+    buffer:
+      max_events: 300
+sinks:
+  slow:
+    type: capture_sink
+    inputs: [all]
+    path: )" + out + R"(
+    delay: 2ms
+    buffer:
+      max_events: 500
+)");
+  auto& m = engine->metrics();
+  auto delivered = [&] {
+    return test::metric_value(m, "sluice_demo_acknowledged_events_total", {{"outcome", "delivered"}});
+  };
+  // Past the start-up allocations, resident memory must not follow the records through.
+  REQUIRE(test::wait_until([&] { return delivered() >= 3000; }));
+  size_t rss_start = test::rss_kib();
+  size_t rss_peak = rss_start;
+  REQUIRE(test::wait_until([&] {
+    rss_peak = std::max(rss_peak, test::rss_kib());
+    CHECK(engine->graph()->inbox("slow")->events() <= 500);
+    CHECK(engine->graph()->inbox("all")->events() <= 300);
+    return delivered() == 30000;
+  }, std::chrono::seconds(60)));
+  CHECK(engine->graph()->inbox("slow")->peak_events() <= 500);
+  CHECK(engine->graph()->inbox("all")->peak_events() <= 300);
+  // The queues were really full: the source was held back.
+  CHECK(engine->graph()->inbox("slow")->peak_events() >= 400);
+  CHECK(rss_peak - rss_start < 8 * 1024);
+  engine->stop();
+  auto lines = test::read_lines(out);
+  REQUIRE(lines.size() == 30000);
+  std::set<std::string> unique(lines.begin(), lines.end());
+  CHECK(unique.size() == 30000);
+}

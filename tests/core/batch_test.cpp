@@ -1,0 +1,95 @@
+// Batches own their bytes, share labels between records, and always settle their ack.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "runtime/batch.hpp"
+
+using namespace sluice::core;
+
+namespace {
+
+struct Outcomes {
+  std::vector<sluice_outcome_t> seen;
+};
+
+// A source end that records what it is told, through the real descriptor hook.
+struct Recorder {
+  static void on_ack(sluice_instance_plugin_ptr self, uint64_t, sluice_outcome_t o) {
+    static_cast<Outcomes*>(self)->seen.push_back(o);
+  }
+  Outcomes outcomes;
+  sluice_plugin_descriptor_t d = [] {
+    sluice_plugin_descriptor_t x{};
+    x.on_ack = &Recorder::on_ack;
+    return x;
+  }();
+  std::shared_ptr<AckTarget> target = std::make_shared<AckTarget>(&d, &outcomes);
+};
+
+std::vector<sluice_record_t> records(std::vector<std::string>& lines, const sluice_label_t* labels,
+                                     uint32_t n) {
+  std::vector<sluice_record_t> out;
+  for (auto& l : lines) out.push_back({1, {l.data(), l.size()}, labels, n, nullptr, 0});
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a batch copies lines and shares one copy of a repeated label set", "[batch]") {
+  std::vector<std::string> lines = {"one", "two", "three"};
+  sluice_label_t labels[] = {{{"app", 3}, {"x", 1}}};
+  auto recs = records(lines, labels, 1);
+  auto batch = Batch::copy_of(recs.data(), recs.size(), nullptr);
+  lines = {"XXX", "XXX", "XXXXX"};  // the batch must not point into the caller's memory
+  REQUIRE(batch->size() == 3);
+  CHECK(std::string(batch->records()[2].line.data, batch->records()[2].line.size) == "three");
+  CHECK(batch->records()[0].labels == batch->records()[2].labels);
+  CHECK(batch->records()[0].labels != labels);
+  CHECK(batch->line_bytes() == 11);
+}
+
+TEST_CASE("fan-out copies settle one ack, and the worst outcome wins", "[batch]") {
+  Recorder r;
+  std::vector<std::string> lines = {"a"};
+  auto recs = records(lines, nullptr, 0);
+  auto first = Batch::copy_of(recs.data(), recs.size(), std::make_shared<AckState>(r.target, 7));
+  auto second = first->share();
+  first->finish(SLUICE_OUTCOME_DELIVERED);
+  CHECK(r.outcomes.seen.empty());
+  CHECK(r.target->in_flight() == 1);
+  second->finish(SLUICE_OUTCOME_REJECTED);
+  REQUIRE(r.outcomes.seen.size() == 1);
+  CHECK(r.outcomes.seen[0] == SLUICE_OUTCOME_REJECTED);
+  CHECK(r.target->in_flight() == 0);
+}
+
+TEST_CASE("a batch dropped without being finished fails back to its source", "[batch]") {
+  Recorder r;
+  std::vector<std::string> lines = {"a"};
+  auto recs = records(lines, nullptr, 0);
+  auto batch = Batch::copy_of(recs.data(), recs.size(), std::make_shared<AckState>(r.target, 1));
+  batch.reset();
+  REQUIRE(r.outcomes.seen.size() == 1);
+  CHECK(r.outcomes.seen[0] == SLUICE_OUTCOME_FAILED);
+}
+
+TEST_CASE("keep and replace change the records but not the ack", "[batch]") {
+  Recorder r;
+  std::vector<std::string> lines = {"a", "b", "c"};
+  auto recs = records(lines, nullptr, 0);
+  auto batch = Batch::copy_of(recs.data(), recs.size(), std::make_shared<AckState>(r.target, 1));
+  uint8_t mask[] = {1, 0, 1};
+  batch->keep(mask, 3);
+  REQUIRE(batch->size() == 2);
+  CHECK(std::string(batch->records()[1].line.data, 1) == "c");
+  // Replace with records that point into the batch itself.
+  std::vector<sluice_record_t> doubled = {batch->records()[1], batch->records()[0], batch->records()[1]};
+  batch->replace(doubled.data(), doubled.size());
+  REQUIRE(batch->size() == 3);
+  CHECK(std::string(batch->records()[0].line.data, 1) == "c");
+  batch->finish(SLUICE_OUTCOME_DELIVERED);
+  REQUIRE(r.outcomes.seen.size() == 1);
+  CHECK(r.outcomes.seen[0] == SLUICE_OUTCOME_DELIVERED);
+}

@@ -1,0 +1,205 @@
+// Every configuration error names its file, line and column, and validate reports them all.
+#include <catch2/catch.hpp>
+
+#include "config/pipeline_config.hpp"
+#include "helpers.hpp"
+#include "pipeline.hpp"
+
+using namespace sluice;
+
+namespace {
+
+core::Diagnostics check(const std::string& yaml) {
+  core::Diagnostics diags;
+  auto config = core::load_pipeline_text(yaml, "p.yaml", diags);
+  CHECK((config.has_value() == diags.empty()));
+  return diags;
+}
+
+// The one diagnostic whose message contains text.
+const core::Diagnostic& find(const core::Diagnostics& diags, const std::string& text) {
+  for (const auto& d : diags.items()) {
+    if (d.message.find(text) != std::string::npos) return d;
+  }
+  FAIL("no diagnostic contains '" << text << "' in:\n" << diags.to_string());
+  throw std::logic_error("unreachable");
+}
+
+const char* valid = R"(sources:
+  gen:
+    type: demo_source
+processors:
+  keep:
+    type: filter
+    inputs: [gen]
+    pattern: x
+sinks:
+  out:
+    type: stdout_sink
+    inputs: [keep]
+)";
+
+}  // namespace
+
+TEST_CASE("a valid pipeline parses, with nodes ordered after their inputs", "[config]") {
+  core::Diagnostics diags;
+  auto config = core::load_pipeline_text(
+      "sinks:\n  out:\n    type: stdout_sink\n    inputs: [keep]\n"
+      "processors:\n  keep:\n    type: filter\n    inputs: gen\n"
+      "sources:\n  gen:\n    type: demo_source\n",
+      "p.yaml", diags);
+  INFO(diags.to_string());
+  REQUIRE(config);
+  REQUIRE(config->nodes.size() == 3);
+  CHECK(config->nodes[0].id == "gen");
+  CHECK(config->nodes[1].id == "keep");
+  CHECK(config->nodes[2].id == "out");
+  CHECK(config->api_listen == "127.0.0.1:9400");
+}
+
+TEST_CASE("malformed YAML is reported with line and column", "[config]") {
+  auto diags = check("sources:\n  gen:\n    type: [demo_source\n");
+  const auto& d = find(diags, "malformed YAML");
+  CHECK(d.file == "p.yaml");
+  CHECK(d.line == 4);
+  CHECK(d.to_string().rfind("p.yaml:4:", 0) == 0);
+}
+
+TEST_CASE("an unknown input is reported where it is written, with a guess", "[config]") {
+  std::string yaml = valid;
+  yaml.replace(yaml.find("inputs: [gen]"), 13, "inputs: [gne]");
+  auto diags = check(yaml);
+  const auto& d = find(diags, "unknown input 'gne'");
+  CHECK(d.message.find("did you mean 'gen'") != std::string::npos);
+  CHECK(d.line == 7);
+  CHECK(d.column == 14);
+  CHECK(d.path == "processors.keep.inputs");
+}
+
+TEST_CASE("a processor or sink without inputs is reported", "[config]") {
+  auto diags = check("sources:\n  gen:\n    type: demo_source\nsinks:\n  out:\n    type: stdout_sink\n");
+  const auto& d = find(diags, "missing 'inputs'");
+  CHECK(d.line == 5);
+  CHECK(d.column == 3);
+}
+
+TEST_CASE("a cycle in the graph is reported with the loop", "[config]") {
+  auto diags = check(R"(sources:
+  gen:
+    type: demo_source
+processors:
+  a:
+    type: filter
+    inputs: [gen, b]
+  b:
+    type: filter
+    inputs: [a]
+sinks:
+  out:
+    type: stdout_sink
+    inputs: [b]
+)");
+  const auto& d = find(diags, "cycle");
+  CHECK(d.message.find("a -> b -> a") != std::string::npos);
+  CHECK(d.line == 5);
+  CHECK(d.column == 3);
+}
+
+TEST_CASE("a duplicate id is reported at its second definition", "[config]") {
+  std::string yaml = std::string(valid) + "  gen:\n    type: stdout_sink\n    inputs: [keep]\n";
+  auto diags = check(yaml);
+  const auto& d = find(diags, "duplicate id 'gen'");
+  CHECK(d.line == 13);
+  CHECK(d.column == 3);
+  CHECK(d.message.find("p.yaml:2:3") != std::string::npos);
+}
+
+TEST_CASE("a source with inputs is reported", "[config]") {
+  std::string yaml = valid;
+  yaml.replace(yaml.find("    type: demo_source\n"), 22, "    type: demo_source\n    inputs: [out]\n");
+  auto diags = check(yaml);
+  const auto& d = find(diags, "a source takes no inputs");
+  CHECK(d.line == 4);
+  CHECK(d.column == 13);
+}
+
+TEST_CASE("an unknown top-level key gets a did-you-mean", "[config]") {
+  std::string yaml = std::string(valid) + "lifecycel:\n  stop_deadline: 2s\n";
+  auto diags = check(yaml);
+  const auto& d = find(diags, "unknown key 'lifecycel'");
+  CHECK(d.message.find("did you mean 'lifecycle'") != std::string::npos);
+  CHECK(d.line == 13);
+  CHECK(d.column == 1);
+}
+
+TEST_CASE("a value of the wrong type is reported with the expected type", "[config]") {
+  std::string yaml = std::string(valid) + "    buffer:\n      max_events: lots\n";
+  auto diags = check(yaml);
+  const auto& d = find(diags, "expected an integer, got 'lots'");
+  CHECK(d.path == "sinks.out.buffer.max_events");
+  CHECK(d.line == 14);
+  CHECK(d.column == 19);
+}
+
+TEST_CASE("an input that is a sink is refused", "[config]") {
+  std::string yaml = std::string(valid) + "  out2:\n    type: stdout_sink\n    inputs: [out]\n";
+  auto diags = check(yaml);
+  find(diags, "input 'out' is a sink");
+}
+
+TEST_CASE("every error of a file is reported at once, not only the first", "[config]") {
+  auto diags = check(R"(sources:
+  gen:
+    type: demo_source
+    inputs: [x]
+sinks:
+  out:
+    type: stdout_sink
+    inputs: [gen]
+    stop_deadline: soon
+    buffer:
+      when_full: explode
+lifecycle:
+  on_violation: panic
+)");
+  CHECK(diags.size() == 4);
+  find(diags, "a source takes no inputs");
+  find(diags, "expected a duration");
+  find(diags, "expected 'block' or 'drop_newest'");
+  find(diags, "expected 'continue' or 'exit'");
+}
+
+TEST_CASE("plugin keys are checked by the plugin: typos, wrong types, bad values", "[config]") {
+  test::TempDir dir;
+  core::Diagnostics diags;
+  std::string yaml = valid;
+  yaml.replace(yaml.find("    type: demo_source\n"), 22,
+               "    type: demo_source\n    rate: fast\n    lables: {a: b}\n");
+  yaml.replace(yaml.find("    type: stdout_sink\n"), 22, "    type: stdout_sink\n    formt: json\n");
+  yaml.replace(yaml.find("pattern: x"), 10, "pattern: \"(unclosed\"");
+  auto engine = test::load_engine(dir, yaml, diags);
+  CHECK_FALSE(engine);
+  INFO(diags.to_string());
+  CHECK(diags.size() == 4);
+  const auto& rate = find(diags, "expected a number, got 'fast'");
+  CHECK(rate.path == "sources.gen.rate");
+  CHECK(rate.line == 4);
+  CHECK(rate.column == 11);
+  CHECK(find(diags, "unknown key 'lables'").message.find("did you mean 'labels'") != std::string::npos);
+  CHECK(find(diags, "unknown key 'formt'").message.find("did you mean 'format'") != std::string::npos);
+  const auto& regex = find(diags, "invalid RE2 pattern");
+  CHECK(regex.path == "processors.keep.pattern");
+  CHECK(regex.line == 10);
+}
+
+TEST_CASE("an unknown plugin type is reported with a guess", "[config]") {
+  test::TempDir dir;
+  core::Diagnostics diags;
+  std::string yaml = valid;
+  yaml.replace(yaml.find("type: stdout_sink"), 17, "type: stdout_snk");
+  CHECK_FALSE(test::load_engine(dir, yaml, diags));
+  const auto& d = find(diags, "unknown plugin type 'stdout_snk'");
+  CHECK(d.message.find("did you mean 'stdout_sink'") != std::string::npos);
+  CHECK(d.line == 11);
+  CHECK(d.column == 11);
+}

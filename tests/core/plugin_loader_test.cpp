@@ -1,0 +1,136 @@
+// Every refusal of the loader names the file and what was wrong, and nothing refused is used.
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "helpers.hpp"
+#include "pipeline.hpp"
+#include "plugins/plugin_catalog.hpp"
+#include "plugins/plugin_library.hpp"
+#include "test_paths.hpp"
+
+using namespace sluice;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string refusal(const std::string& path) {
+  auto r = core::load_plugin_library(path);
+  if (auto* why = std::get_if<std::string>(&r)) return *why;
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("a shipped plugin loads with its descriptor", "[loader]") {
+  auto r = core::load_plugin_library(test::plugin_dir() + "/demo_source.so");
+  REQUIRE(std::holds_alternative<std::shared_ptr<const core::PluginLibrary>>(r));
+  auto lib = std::get<std::shared_ptr<const core::PluginLibrary>>(r);
+  CHECK(lib->name == "demo_source");
+  CHECK(lib->version == "1.0.0");
+  CHECK(lib->descriptor.kind == SLUICE_KIND_SOURCE);
+}
+
+TEST_CASE("a file that is not a shared library is refused", "[loader]") {
+  test::TempDir dir;
+  std::string path = dir.file("garbage.so");
+  test::write_file(path, "this is text, not ELF\n");
+  ::chmod(path.c_str(), 0644);
+  std::string why = refusal(path);
+  CHECK(why.rfind(path + ": ", 0) == 0);
+  CHECK(why.find("not a shared library") != std::string::npos);
+}
+
+TEST_CASE("a shared library without the entry point is refused", "[loader]") {
+  std::string path = test::test_plugin("not_a_plugin");
+  std::string why = refusal(path);
+  CHECK(why.rfind(path, 0) == 0);
+  CHECK(why.find("no entry point 'sluice_plugin_entry'") != std::string::npos);
+}
+
+TEST_CASE("a plugin built for another ABI major is refused naming both versions", "[loader]") {
+  std::string why = refusal(test::test_plugin("bad_abi_major"));
+  CHECK(why.find("built for plugin ABI 2.0") != std::string::npos);
+  CHECK(why.find("this engine speaks ABI 1.0") != std::string::npos);
+}
+
+TEST_CASE("a descriptor smaller than the ABI needs is refused", "[loader]") {
+  std::string why = refusal(test::test_plugin("small_descriptor"));
+  CHECK(why.find("descriptor too small: 16 bytes") != std::string::npos);
+}
+
+TEST_CASE("a descriptor that lies about its size is refused", "[loader]") {
+  std::string why = refusal(test::test_plugin("lying_size"));
+  CHECK(why.find("does not match") != std::string::npos);
+}
+
+TEST_CASE("a plugin file or directory writable by others is refused", "[loader]") {
+  test::TempDir dir;
+  std::string copy = dir.file("demo_source.so");
+  fs::copy_file(test::plugin_dir() + "/demo_source.so", copy);
+  ::chmod(copy.c_str(), 0666);
+  CHECK(refusal(copy).find("writable by others (mode 0666)") != std::string::npos);
+  ::chmod(copy.c_str(), 0775);
+  CHECK(refusal(copy).find("writable by its group") != std::string::npos);
+
+  ::chmod(copy.c_str(), 0755);
+  ::chmod(dir.path().c_str(), 0777);
+  auto catalog = core::PluginCatalog::discover({dir.path().string()});
+  CHECK(catalog.plugins().empty());
+  REQUIRE(catalog.refused().size() == 1);
+  CHECK(catalog.refused()[0].reason.find("plugin directory refused") != std::string::npos);
+  ::chmod(dir.path().c_str(), 0700);
+  catalog = core::PluginCatalog::discover({dir.path().string()});
+  CHECK(catalog.find("demo_source"));
+}
+
+TEST_CASE("discovery lists good plugins and every refused file with its reason", "[loader]") {
+  auto catalog = core::PluginCatalog::discover({test::test_plugin_dir()});
+  CHECK(catalog.find("capture_sink"));
+  CHECK_FALSE(catalog.find("bad_abi_major"));
+  std::vector<std::string> refused;
+  for (const auto& r : catalog.refused()) refused.push_back(fs::path(r.path).filename().string());
+  CHECK_THAT(refused, Catch::Matchers::VectorContains(std::string("bad_abi_major.so")));
+  CHECK_THAT(refused, Catch::Matchers::VectorContains(std::string("not_a_plugin.so")));
+  CHECK_THAT(refused, Catch::Matchers::VectorContains(std::string("small_descriptor.so")));
+  CHECK_THAT(refused, Catch::Matchers::VectorContains(std::string("lying_size.so")));
+}
+
+TEST_CASE("a plugin whose kind differs from its config section is refused", "[loader]") {
+  test::TempDir dir;
+  core::Diagnostics diags;
+  auto engine = test::load_engine(dir, R"(sources:
+  gen:
+    type: stdout_sink
+sinks:
+  out:
+    type: capture_sink
+    inputs: [gen]
+    path: /dev/null
+)", diags);
+  CHECK_FALSE(engine);
+  REQUIRE(diags.size() == 1);
+  const auto& d = diags.items()[0];
+  CHECK(d.message.find("plugin 'stdout_sink'") != std::string::npos);
+  CHECK(d.message.find("stdout_sink.so) is a sink, not a source") != std::string::npos);
+  CHECK(d.line == 3);
+}
+
+TEST_CASE("a type whose library was refused says why", "[loader]") {
+  test::TempDir dir;
+  core::Diagnostics diags;
+  auto engine = test::load_engine(dir, R"(sources:
+  gen:
+    type: bad_abi_major
+sinks:
+  out:
+    type: stdout_sink
+    inputs: [gen]
+)", diags);
+  CHECK_FALSE(engine);
+  REQUIRE(diags.size() == 1);
+  CHECK(diags.items()[0].message.find("unknown plugin type 'bad_abi_major'") != std::string::npos);
+  CHECK(diags.items()[0].message.find("was refused") != std::string::npos);
+  CHECK(diags.items()[0].message.find("built for plugin ABI 2.0") != std::string::npos);
+}

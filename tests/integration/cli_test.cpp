@@ -1,0 +1,227 @@
+// The sluice binary as a person uses it: the quickstart, validate, plugins, plugin-check,
+// and shutdown by signal.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <regex>
+
+#include "helpers.hpp"
+#include "subprocess.hpp"
+#include "test_paths.hpp"
+
+using namespace sluice;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string bin() { return test::sluice_binary(); }
+std::string test_dirs() { return test::test_plugin_dir(); }
+
+size_t count_matching(const std::vector<std::string>& lines, const std::regex& re) {
+  size_t n = 0;
+  for (const auto& l : lines) n += std::regex_match(l, re) ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("the quickstart runs, prints filtered records, and stops cleanly on Ctrl-C", "[cli]") {
+  test::TempDir dir;
+  // Its own copy on a free port, so that a running sluice on 9400 cannot get in the way.
+  std::string config = test::read_file(test::source_dir() + "/configs/quickstart.yaml");
+  config.replace(config.find("127.0.0.1:9400"), 14, "127.0.0.1:0");
+  config.replace(config.find("rate: 4"), 7, "rate: 40");
+  test::write_file(dir.file("quickstart.yaml"), config);
+  test::Subprocess p({bin(), "run", "-c", dir.file("quickstart.yaml")}, dir.file("out"),
+                     dir.file("err"), dir.path().string());
+  REQUIRE(test::wait_until([&] { return test::read_lines(dir.file("out")).size() >= 10; }));
+  p.signal(SIGINT);
+  auto code = p.wait(20s);
+  INFO(test::read_file(dir.file("err")));
+  REQUIRE(code);
+  CHECK(*code == 0);
+  auto lines = test::read_lines(dir.file("out"));
+  std::regex record(
+      R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z \{app="quickstart"\} request \d+ handled level=(warn|error))");
+  CHECK(count_matching(lines, record) == lines.size());
+  std::string err = test::read_file(dir.file("err"));
+  CHECK(err.find("stopped") != std::string::npos);
+  CHECK(err.find("violation") == std::string::npos);
+  CHECK(fs::is_directory(dir.file("data")));
+}
+
+TEST_CASE("a second signal during shutdown exits at once, non-zero", "[cli]") {
+  test::TempDir dir;
+  test::write_file(dir.file("p.yaml"), R"(api:
+  enabled: false
+lifecycle:
+  drain_deadline: 60s
+sources:
+  gen:
+    type: demo_source
+    rate: 100
+sinks:
+  stuck:
+    type: capture_sink
+    inputs: [gen]
+    path: captured.txt
+    delay: 1h
+)");
+  test::Subprocess p({bin(), "run", "-c", dir.file("p.yaml"), "--plugin-dir", test_dirs()},
+                     dir.file("out"), dir.file("err"), dir.path().string());
+  // The sink holds a batch it will never finish: the drain cannot end by itself.
+  REQUIRE(test::wait_until([&] { return !test::read_lines(dir.file("captured.txt")).empty(); }));
+  p.signal(SIGTERM);
+  REQUIRE(test::wait_until([&] { return test::read_file(dir.file("err")).find("stopping") != std::string::npos; }));
+  CHECK_FALSE(p.wait(300ms));  // draining into a stuck sink: still going
+  auto began = std::chrono::steady_clock::now();
+  p.signal(SIGINT);
+  auto code = p.wait(10s);
+  REQUIRE(code);
+  CHECK(*code == 130);
+  CHECK(std::chrono::steady_clock::now() - began < 2s);
+}
+
+TEST_CASE("on_violation: exit makes a violation end the run with a failure", "[cli]") {
+  test::TempDir dir;
+  test::write_file(dir.file("p.yaml"), R"(api:
+  enabled: false
+lifecycle:
+  stop_deadline: 200ms
+  on_violation: exit
+sources:
+  stubborn:
+    type: ignores_stop
+    linger: 1s
+sinks:
+  out:
+    type: capture_sink
+    inputs: [stubborn]
+    path: /dev/null
+)");
+  test::Subprocess p({bin(), "run", "-c", dir.file("p.yaml"), "--plugin-dir", test_dirs()},
+                     dir.file("out"), dir.file("err"), dir.path().string());
+  REQUIRE(test::wait_until([&] { return test::read_file(dir.file("err")).find("running") != std::string::npos; }));
+  p.signal(SIGINT);
+  auto code = p.wait(20s);
+  REQUIRE(code);
+  CHECK(*code == 1);
+  std::string err = test::read_file(dir.file("err"));
+  CHECK(err.find("lifecycle violation (stop_deadline)") != std::string::npos);
+  CHECK(err.find("stubborn") != std::string::npos);
+}
+
+TEST_CASE("every config in configs/ validates", "[cli]") {
+  size_t checked = 0;
+  for (const auto& entry : fs::directory_iterator(test::source_dir() + "/configs")) {
+    if (entry.path().extension() != ".yaml") continue;
+    auto r = test::run({bin(), "validate", "-c", entry.path().string()});
+    INFO(entry.path() << "\n" << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("valid") != std::string::npos);
+    ++checked;
+  }
+  CHECK(checked >= 1);
+}
+
+TEST_CASE("validate prints every error with file:line:column and exits 2", "[cli]") {
+  test::TempDir dir;
+  std::string file = dir.file("bad.yaml");
+  test::write_file(file, R"(sources:
+  gen:
+    type: demo_source
+    rat: 5
+processors:
+  keep:
+    type: filter
+    inputs: [gen]
+    pattern: "(["
+sinks:
+  out:
+    type: stdout_sink
+    inputs: [keep]
+    format: yaml
+)");
+  auto r = test::run({bin(), "validate", "-c", file});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find(file + ":4:5: sources.gen.rat: unknown key 'rat' (did you mean 'rate'?)") != std::string::npos);
+  CHECK(r.err.find(file + ":9:14: processors.keep.pattern: invalid RE2 pattern") != std::string::npos);
+  CHECK(r.err.find(file + ":14:13: sinks.out.format: expected 'text' or 'json', got 'yaml'") != std::string::npos);
+  CHECK(r.err.find("3 errors") != std::string::npos);
+}
+
+TEST_CASE("validate reports malformed YAML with its position", "[cli]") {
+  test::TempDir dir;
+  std::string file = dir.file("broken.yaml");
+  test::write_file(file, "sources:\n  gen: {type: demo_source\n");
+  auto r = test::run({bin(), "validate", "-c", file});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find(file + ":3:1: malformed YAML") != std::string::npos);
+}
+
+TEST_CASE("plugins lists each plugin found and each file refused, with its reason", "[cli]") {
+  auto r = test::run({bin(), "plugins", "--plugin-dir", test_dirs()});
+  CHECK(r.exit_code == 0);
+  for (const char* name : {"demo_source", "filter", "stdout_sink", "capture_sink"}) {
+    CHECK(r.out.find(name) != std::string::npos);
+  }
+  CHECK(r.out.find("bad_abi_major.so: built for plugin ABI 2.0") != std::string::npos);
+  CHECK(r.out.find("not_a_plugin.so: not a Sluice plugin") != std::string::npos);
+}
+
+TEST_CASE("plugin-check passes on every plugin shipped", "[cli]") {
+  test::TempDir dir;
+  test::write_file(dir.file("filter.yaml"), "pattern: check\n");
+  test::write_file(dir.file("stdout.yaml"), "format: json\n");
+  test::write_file(dir.file("demo.yaml"), "rate: 0\n");
+  for (auto [lib, config] : {std::pair{"demo_source", "demo.yaml"}, std::pair{"filter", "filter.yaml"},
+                             std::pair{"stdout_sink", "stdout.yaml"}}) {
+    auto r = test::run({bin(), "plugin-check", test::plugin_dir() + "/" + lib + ".so", "--config",
+                        dir.file(config), "--cycles", "50", "--run-for", "5ms"});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find(std::string("plugin-check: ") + lib) != std::string::npos);
+    CHECK(r.out.find("50 cycles") != std::string::npos);
+    CHECK(r.out.find("PASS") != std::string::npos);
+  }
+}
+
+TEST_CASE("plugin-check fails on misbehaving plugins and a refused library", "[cli]") {
+  for (const char* lib : {"fd_leak", "raw_thread", "bad_abi_major"}) {
+    auto r = test::run({bin(), "plugin-check", test::test_plugin(lib), "--cycles", "3"});
+    INFO(lib << ": " << r.out << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.find("FAIL") != std::string::npos);
+  }
+}
+
+TEST_CASE("the command line answers --version and refuses what it does not know", "[cli]") {
+  auto v = test::run({bin(), "--version"});
+  CHECK(v.exit_code == 0);
+  CHECK(v.out.rfind("sluice ", 0) == 0);
+  CHECK(v.out.find("plugin ABI 1.0") != std::string::npos);
+  auto bad = test::run({bin(), "frobnicate"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("unknown command 'frobnicate'") != std::string::npos);
+  auto missing = test::run({bin(), "run"});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.err.find("needs -c FILE") != std::string::npos);
+}
+
+TEST_CASE("the JSON log format writes one JSON object per log line", "[cli]") {
+  test::TempDir dir;
+  std::string file = dir.file("p.yaml");
+  test::write_file(file, "api: {enabled: false}\nsources:\n  gen: {type: demo_source}\n"
+                         "sinks:\n  out: {type: capture_sink, inputs: [gen], path: /dev/null}\n");
+  test::Subprocess p({bin(), "run", "-c", file, "--plugin-dir", test_dirs(), "--log-format", "json"},
+                     dir.file("out"), dir.file("err"), dir.path().string());
+  REQUIRE(test::wait_until([&] { return test::read_file(dir.file("err")).find("running") != std::string::npos; }));
+  p.signal(SIGINT);
+  REQUIRE(p.wait(20s) == std::optional<int>(0));
+  std::regex json_line(R"(\{"time":"[^"]+Z","level":"\w+","component":"[^"]+","message":".*"\})");
+  auto lines = test::read_lines(dir.file("err"));
+  REQUIRE(lines.size() >= 3);
+  CHECK(count_matching(lines, json_line) == lines.size());
+}
