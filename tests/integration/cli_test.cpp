@@ -164,7 +164,7 @@ TEST_CASE("validate reports malformed YAML with its position", "[cli]") {
 TEST_CASE("plugins lists each plugin found and each file refused, with its reason", "[cli]") {
   auto r = test::run({bin(), "plugins", "--plugin-dir", test_dirs()});
   CHECK(r.exit_code == 0);
-  for (const char* name : {"demo_source", "filter", "stdout_sink", "capture_sink"}) {
+  for (const char* name : {"blackhole_sink", "demo_source", "filter", "stdout_sink", "capture_sink"}) {
     CHECK(r.out.find(name) != std::string::npos);
   }
   CHECK(r.out.find("bad_abi_major.so: built for plugin ABI 2.0") != std::string::npos);
@@ -176,8 +176,10 @@ TEST_CASE("plugin-check passes on every plugin shipped", "[cli]") {
   test::write_file(dir.file("filter.yaml"), "pattern: check\n");
   test::write_file(dir.file("stdout.yaml"), "format: json\n");
   test::write_file(dir.file("demo.yaml"), "rate: 0\n");
+  test::write_file(dir.file("blackhole.yaml"), "report_interval: 1h\n");
   for (auto [lib, config] : {std::pair{"demo_source", "demo.yaml"}, std::pair{"filter", "filter.yaml"},
-                             std::pair{"stdout_sink", "stdout.yaml"}}) {
+                             std::pair{"stdout_sink", "stdout.yaml"},
+                             std::pair{"blackhole_sink", "blackhole.yaml"}}) {
     auto r = test::run({bin(), "plugin-check", test::plugin_dir() + "/" + lib + ".so", "--config",
                         dir.file(config), "--cycles", "50", "--run-for", "5ms"});
     INFO(r.out << r.err);

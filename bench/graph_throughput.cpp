@@ -1,0 +1,86 @@
+// The graph's throughput: demo_source -> filter (keeping everything) -> blackhole_sink, in
+// this process, until every record is acknowledged. Prints one line of figures.
+//
+//   graph_throughput RECORDS LINE_BYTES [BATCH_SIZE]
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "config/pipeline_config.hpp"
+#include "engine.hpp"
+#include "observability/logging.hpp"
+
+using namespace sluice;
+
+namespace {
+
+double counter(core::Metrics& metrics, const std::string& name, const std::string& component) {
+  for (const auto& family : metrics.registry()->Collect()) {
+    if (family.name != name) continue;
+    for (const auto& m : family.metric) {
+      for (const auto& l : m.label) {
+        if (l.name == "component_id" && l.value == component) return m.counter.value;
+      }
+    }
+  }
+  return 0;
+}
+
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: %s RECORDS LINE_BYTES [BATCH_SIZE]\n", argv[0]);
+    return 2;
+  }
+  const long records = std::atol(argv[1]);
+  const long line_bytes = std::atol(argv[2]);
+  const long batch = argc > 3 ? std::atol(argv[3]) : 1000;
+  core::configure_logging(spdlog::level::warn, core::LogFormat::text);
+
+  // "event {seq} " padded with x up to the line size (seq takes up to 7 digits here).
+  std::string line = "event {seq} " + std::string(line_bytes > 20 ? line_bytes - 20 : 1, 'x');
+  std::string yaml = "api: {enabled: false}\n"
+                     "sources:\n  gen:\n    type: demo_source\n    rate: 0\n"
+                     "    count: " + std::to_string(records) + "\n    batch_size: " +
+                     std::to_string(batch) + "\n    line: \"" + line + "\"\n" +
+                     "    labels: {app: bench, host: bench-host}\n"
+                     "processors:\n  keep:\n    type: filter\n    inputs: [gen]\n    pattern: \"^event\"\n"
+                     "sinks:\n  nowhere:\n    type: blackhole_sink\n    inputs: [keep]\n";
+  core::Diagnostics diags;
+  auto config = core::load_pipeline_text(yaml, "<bench>", diags);
+  core::Engine engine({{SLUICE_BENCH_PLUGIN_DIR}, false});
+  if (!config || !engine.load(*config, diags)) {
+    std::fprintf(stderr, "%s", diags.to_string().c_str());
+    return 1;
+  }
+  double cpu_before = cpu_seconds();
+  auto began = std::chrono::steady_clock::now();
+  std::string error;
+  if (!engine.start(error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 1;
+  }
+  while (counter(engine.metrics(), "sluice_component_sent_events_total", "nowhere") < records) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  double cpu = cpu_seconds() - cpu_before;
+  engine.stop();
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  double mb = static_cast<double>(records) * static_cast<double>(line_bytes) / 1e6;
+  std::printf("%10ld  %6ld  %12.0f  %9.1f  %7.2f  %7.2f  %8.1f\n", records, line_bytes,
+              records / seconds, mb / seconds, seconds, cpu, u.ru_maxrss / 1024.0);
+  return 0;
+}
