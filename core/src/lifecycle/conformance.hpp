@@ -1,5 +1,6 @@
 // The conformance check behind `sluice plugin-check`: one plugin, alone, started and stopped
-// many times; any missed deadline, or thread or descriptor left behind, fails it.
+// many times; any missed deadline, or thread or descriptor left behind, fails it. The first
+// cycle is a warm-up whose one-time set-up is allowed; every later one must leave nothing.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
