@@ -59,7 +59,7 @@ class DemoSource final : public sluice::Source {
     using clock = std::chrono::steady_clock;
     const auto began = clock::now();
     uint64_t emitted = 0;
-    sluice::BatchBuilder batch;
+    sluice::BatchBuilder batch = ctx_.batch_builder();
     std::string line;
     while (!stop.requested()) {
       if (count_ > 0 && emitted >= static_cast<uint64_t>(count_)) {

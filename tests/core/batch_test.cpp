@@ -1,6 +1,7 @@
 // Batches own their bytes, share labels between records, and always settle their ack.
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -92,4 +93,25 @@ TEST_CASE("keep and replace change the records but not the ack", "[batch]") {
   batch->finish(SLUICE_OUTCOME_DELIVERED);
   REQUIRE(r.outcomes.seen.size() == 1);
   CHECK(r.outcomes.seen[0] == SLUICE_OUTCOME_DELIVERED);
+}
+
+TEST_CASE("lines inside blocks handed over at emit are moved and the rest copied", "[batch]") {
+  char* block = static_cast<char*>(BufferPool::allocate(100));
+  std::memcpy(block, "moved", 5);
+  std::string outside = "copied";
+  sluice_record_t recs[] = {{1, {block, 5}, nullptr, 0, nullptr, 0},
+                            {2, {outside.data(), outside.size()}, nullptr, 0, nullptr, 0}};
+  sluice_buffer_t blocks[] = {{block, 100}};
+  auto batch = Batch::copy_of(recs, 2, nullptr, blocks, 1);
+  CHECK(batch->records()[0].line.data == block);
+  CHECK(batch->records()[1].line.data != outside.data());
+  CHECK(std::string(batch->records()[1].line.data, 6) == "copied");
+  // A copy for another downstream keeps the block alive; the last one gives it back.
+  auto copy = batch->share();
+  batch.reset();
+  CHECK(std::string(copy->records()[0].line.data, 5) == "moved");
+  copy.reset();
+  void* again = BufferPool::allocate(10);
+  CHECK(again == block);
+  BufferPool::release(again);
 }

@@ -1,5 +1,6 @@
 #include "runtime/batch.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace sluice::core {
@@ -23,17 +24,31 @@ size_t label_bytes(const sluice_label_t* labels, uint32_t count) {
   return n;
 }
 
+bool inside(const sluice_str_t& s, const sluice_buffer_t* blocks, size_t count) {
+  for (size_t b = 0; b < count; ++b) {
+    const char* begin = static_cast<const char*>(blocks[b].data);
+    if (s.data >= begin && s.data + s.size <= begin + blocks[b].size) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::unique_ptr<Batch> Batch::copy_of(const sluice_record_t* records, size_t count,
-                                      std::shared_ptr<AckState> ack) {
+                                      std::shared_ptr<AckState> ack,
+                                      const sluice_buffer_t* blocks, size_t block_count) {
+  auto arena = std::make_shared<Arena>();
+  // Taken first, so that they are freed whatever happens below.
+  for (size_t b = 0; b < block_count; ++b) {
+    arena->moved.emplace_back(static_cast<char*>(blocks[b].data));
+  }
   // First pass: how many bytes and label slots, so that nothing reallocates while pointers
   // into the arena are being handed out.
   size_t bytes = 0;
   size_t label_slots = 0;
   for (size_t i = 0; i < count; ++i) {
     const auto& r = records[i];
-    bytes += r.line.size;
+    if (block_count == 0 || !inside(r.line, blocks, block_count)) bytes += r.line.size;
     bool shares_labels = i > 0 && r.labels == records[i - 1].labels &&
                          r.label_count == records[i - 1].label_count;
     if (!shares_labels) {
@@ -43,7 +58,6 @@ std::unique_ptr<Batch> Batch::copy_of(const sluice_record_t* records, size_t cou
     bytes += label_bytes(r.metadata, r.metadata_count);
     label_slots += r.metadata_count;
   }
-  auto arena = std::make_shared<Arena>();
   arena->bytes.reset(new char[bytes > 0 ? bytes : 1]);
   arena->labels.reserve(label_slots);
   Copier c{arena->bytes.get()};
@@ -56,7 +70,7 @@ std::unique_ptr<Batch> Batch::copy_of(const sluice_record_t* records, size_t cou
     const auto& r = records[i];
     sluice_record_t out{};
     out.timestamp_ns = r.timestamp_ns;
-    out.line = c.copy(r.line);
+    out.line = block_count > 0 && inside(r.line, blocks, block_count) ? r.line : c.copy(r.line);
     bool shares_labels = i > 0 && r.labels == records[i - 1].labels &&
                          r.label_count == records[i - 1].label_count;
     if (!shares_labels) {
@@ -94,9 +108,12 @@ std::unique_ptr<Batch> Batch::share() const {
 }
 
 void Batch::keep(const uint8_t* mask, size_t count) {
+  size_t n = std::min(count, records_.size());
+  // Compaction starts at the first record dropped: a batch kept whole costs one scan.
   size_t out = 0;
-  for (size_t i = 0; i < records_.size(); ++i) {
-    if (i < count && mask[i] != 0) records_[out++] = records_[i];
+  while (out < n && mask[out] != 0) ++out;
+  for (size_t i = out; i < n; ++i) {
+    if (mask[i] != 0) records_[out++] = records_[i];
   }
   records_.resize(out);
 }

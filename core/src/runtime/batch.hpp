@@ -7,21 +7,26 @@
 #include <vector>
 
 #include "runtime/acknowledgement.hpp"
+#include "runtime/buffer_pool.hpp"
 #include "sluice/abi.h"
 
 namespace sluice::core {
 
 struct Arena {
-  std::unique_ptr<char[]> bytes;
+  std::unique_ptr<char[]> bytes;       // what was copied
+  std::vector<BufferPool::Owned> moved;  // blocks a source handed over at emit
   std::vector<sluice_label_t> labels;  // label and metadata arrays the records point into
 };
 
 class Batch {
  public:
   // Copies records (lines, labels, metadata) into one new arena. Consecutive records that
-  // point at the same label array share one copy of it.
+  // point at the same label array share one copy of it. Lines inside one of the blocks given
+  // (from BufferPool, now owned by the batch) are moved: the batch points into the block.
   static std::unique_ptr<Batch> copy_of(const sluice_record_t* records, size_t count,
-                                        std::shared_ptr<AckState> ack);
+                                        std::shared_ptr<AckState> ack,
+                                        const sluice_buffer_t* blocks = nullptr,
+                                        size_t block_count = 0);
 
   Batch(const Batch&) = delete;
   Batch& operator=(const Batch&) = delete;

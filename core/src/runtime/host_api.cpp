@@ -67,14 +67,21 @@ int cb_stop_fd(sluice_stop_host_ptr stop) {
 }
 
 sluice_status_t cb_emit(sluice_context_host_ptr ctx, sluice_stop_host_ptr stop,
-                        const sluice_record_t* records, size_t count, uint64_t cookie) {
+                        const sluice_record_t* records, size_t count, uint64_t cookie,
+                        const sluice_buffer_t* blocks, size_t block_count) {
   return guarded(
       [&] {
         return instance(ctx).emit(stop != nullptr ? &stop_of(stop) : nullptr, records, count,
-                                  cookie);
+                                  cookie, blocks, block_count);
       },
       SLUICE_ERROR);
 }
+
+void* cb_buffer_alloc(sluice_context_host_ptr, size_t size) {
+  return guarded([&] { return BufferPool::allocate(size); }, static_cast<void*>(nullptr));
+}
+
+void cb_buffer_free(sluice_context_host_ptr, void* block) { BufferPool::release(block); }
 
 sluice_status_t cb_take(sluice_context_host_ptr ctx, int64_t timeout_ms,
                         sluice_batch_host_ptr* out) {
@@ -282,6 +289,8 @@ const sluice_host_api_t table = [] {
   t.callback_stop_wait = cb_stop_wait;
   t.callback_stop_fd = cb_stop_fd;
   t.callback_emit = cb_emit;
+  t.callback_buffer_alloc = cb_buffer_alloc;
+  t.callback_buffer_free = cb_buffer_free;
   t.callback_take = cb_take;
   t.callback_finish = cb_finish;
   t.callback_batch_records = cb_batch_records;

@@ -164,12 +164,15 @@ bool PluginInstance::process(Batch& batch) {
 }
 
 sluice_status_t PluginInstance::emit(StopSignal* stop, const sluice_record_t* records, size_t count,
-                                     uint64_t cookie) {
+                                     uint64_t cookie, const sluice_buffer_t* blocks,
+                                     size_t block_count) {
   if (output_ == nullptr || settings_.kind != NodeKind::source) {
+    for (size_t b = 0; b < block_count; ++b) BufferPool::release(blocks[b].data);
     logger_->error("emit called by a plugin that is not a running source");
     return SLUICE_ERROR;
   }
-  auto batch = Batch::copy_of(records, count, std::make_shared<AckState>(ack_target_, cookie));
+  auto batch = Batch::copy_of(records, count, std::make_shared<AckState>(ack_target_, cookie),
+                              blocks, block_count);
   counters_.received->Increment(static_cast<double>(count));
   std::stop_token token = stop != nullptr ? stop->token() : ledger_.stop_signal().token();
   if (!output_->deliver(std::move(batch), token)) return SLUICE_STOPPED;

@@ -92,7 +92,7 @@ class PluginInstance {
 
   // Host services (host_api.cpp).
   sluice_status_t emit(StopSignal* stop, const sluice_record_t* records, size_t count,
-                       uint64_t cookie);
+                       uint64_t cookie, const sluice_buffer_t* blocks, size_t block_count);
   sluice_status_t take(int64_t timeout_ms, Batch** out);
   void finish(Batch* batch, sluice_outcome_t outcome, std::string_view reason);
   sluice_metric_host_ptr metric_new(sluice_metric_type_t type, const char* name, const char* help,

@@ -70,6 +70,12 @@ typedef struct sluice_str_t {
   size_t size;
 } sluice_str_t;
 
+/* A block of bytes from callback_buffer_alloc. */
+typedef struct sluice_buffer_t {
+  void* data;
+  size_t size;
+} sluice_buffer_t;
+
 typedef struct sluice_label_t {
   sluice_str_t name;
   sluice_str_t value;
@@ -127,11 +133,19 @@ typedef struct sluice_host_api_t {
    * blocking read ends with stop. Owned by the host; never read, write or close it. */
   int (*callback_stop_fd)(sluice_stop_host_ptr stop);
 
-  /* Sources: hands records downstream, copying them. Blocks while a downstream queue is full
+  /* Sources: hands records downstream. Blocks while a downstream queue is full
    * (backpressure) and returns SLUICE_STOPPED if the stop token fires while waiting. The
-   * host calls the descriptor's on_ack with cookie once every copy is finished. */
+   * host calls the descriptor's on_ack with cookie once every copy is finished.
+   * buffers (may be NULL): blocks from callback_buffer_alloc that the host takes over,
+   * whatever the result; lines that lie inside them are moved, not copied. Every other byte
+   * the records point to is copied. */
   sluice_status_t (*callback_emit)(sluice_context_host_ptr ctx, sluice_stop_host_ptr stop,
-                                   const sluice_record_t* records, size_t count, uint64_t cookie);
+                                   const sluice_record_t* records, size_t count, uint64_t cookie,
+                                   const sluice_buffer_t* buffers, size_t buffer_count);
+  /* Sources: a block of at least size bytes for lines to be emitted (see callback_emit). One
+   * never handed to callback_emit is given back with callback_buffer_free. */
+  void* (*callback_buffer_alloc)(sluice_context_host_ptr ctx, size_t size);
+  void (*callback_buffer_free)(sluice_context_host_ptr ctx, void* buffer);
 
   /* Sinks: takes the next batch of the inbox, waiting up to timeout_ms. SLUICE_STOPPED once
    * the inbox is closed and empty. Every batch taken must be finished with callback_finish. */

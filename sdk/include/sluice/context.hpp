@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sluice/batch_builder.hpp"
 #include "sluice/config.hpp"
 #include "sluice/records.hpp"
 
@@ -116,16 +117,24 @@ class Context {
     return true;
   }
 
-  // Sources: emits the builder's records and clears it.
+  // Sources: a builder whose lines move into the engine at emit.
+  BatchBuilder batch_builder(size_t chunk = 256 * 1024) const {
+    return BatchBuilder(host_, ctx_, chunk);
+  }
+  // Sources: emits the builder's records (its blocks go to the host) and empties it.
   Status emit(const StopToken& stop, BatchBuilder& batch, uint64_t cookie) const {
     const auto& records = batch.records();
-    auto s = host_->callback_emit(ctx_, stop.raw(), records.data(), records.size(), cookie);
-    batch.clear();
+    const auto& blocks = batch.buffers();
+    auto s = host_->callback_emit(ctx_, stop.raw(), records.data(), records.size(), cookie,
+                                  blocks.data(), blocks.size());
+    batch.forget();
     return to_status(s);
   }
+  // Sources: emits records whose bytes the plugin keeps (they are copied).
   Status emit(const StopToken& stop, const sluice_record_t* records, size_t count,
               uint64_t cookie) const {
-    return to_status(host_->callback_emit(ctx_, stop.raw(), records, count, cookie));
+    return to_status(
+        host_->callback_emit(ctx_, stop.raw(), records, count, cookie, nullptr, 0));
   }
 
   // Sinks: the next batch of the inbox.

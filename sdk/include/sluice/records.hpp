@@ -72,42 +72,4 @@ struct RecordView {
   }
 };
 
-// Collects records for one emit: the bytes go into one growing buffer, so a batch costs a
-// few allocations however many records it holds. LabelSets must outlive the emit.
-class BatchBuilder {
- public:
-  void add(int64_t timestamp_ns, std::string_view line, const LabelSet& labels) {
-    pending_.push_back({timestamp_ns, bytes_.size(), line.size(), &labels});
-    bytes_.append(line);
-  }
-  size_t size() const { return pending_.size(); }
-  size_t bytes() const { return bytes_.size(); }
-  bool empty() const { return pending_.empty(); }
-  void clear() {
-    pending_.clear();
-    bytes_.clear();
-  }
-  // Views over the collected records, valid until the next add or clear.
-  const std::vector<sluice_record_t>& records() {
-    records_.clear();
-    records_.reserve(pending_.size());
-    for (const auto& p : pending_) {
-      records_.push_back({p.timestamp_ns, {bytes_.data() + p.offset, p.size}, p.labels->data(),
-                          p.labels->size(), nullptr, 0});
-    }
-    return records_;
-  }
-
- private:
-  struct Pending {
-    int64_t timestamp_ns;
-    size_t offset;
-    size_t size;
-    const LabelSet* labels;
-  };
-  std::vector<Pending> pending_;
-  std::string bytes_;
-  std::vector<sluice_record_t> records_;
-};
-
 }  // namespace sluice

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <list>
 #include <map>
@@ -75,6 +76,8 @@ class FakeHost {
     api_.callback_stop_wait = &cb_stop_wait;
     api_.callback_stop_fd = &cb_stop_fd;
     api_.callback_emit = &cb_emit;
+    api_.callback_buffer_alloc = &cb_buffer_alloc;
+    api_.callback_buffer_free = &cb_buffer_free;
     api_.callback_take = &cb_take;
     api_.callback_finish = &cb_finish;
     api_.callback_batch_records = &cb_batch_records;
@@ -318,9 +321,19 @@ class FakeHost {
     return h.cv_.wait_for(lock, std::chrono::milliseconds(ms), [&] { return h.stop_requested_; }) ? 1 : 0;
   }
   static int cb_stop_fd(sluice_stop_host_ptr) { return -1; }  // the fake offers no descriptor
+  static void* cb_buffer_alloc(sluice_context_host_ptr, size_t size) { return std::malloc(size); }
+  static void cb_buffer_free(sluice_context_host_ptr, void* block) { std::free(block); }
   static sluice_status_t cb_emit(sluice_context_host_ptr c, sluice_stop_host_ptr, const sluice_record_t* r,
-                                 size_t n, uint64_t cookie) {
+                                 size_t n, uint64_t cookie, const sluice_buffer_t* blocks, size_t block_count) {
     FakeHost& h = host(c);
+    // Like the engine, the fake takes the blocks whatever happens; it keeps copies of the lines.
+    struct Free {
+      const sluice_buffer_t* b;
+      size_t n;
+      ~Free() {
+        for (size_t i = 0; i < n; ++i) std::free(b[i].data);
+      }
+    } free_blocks{blocks, block_count};
     std::unique_lock lock(h.mutex_);
     h.cv_.wait(lock, [&] { return !h.full_ || h.stop_requested_; });
     if (h.stop_requested_ && h.full_) return SLUICE_STOPPED;
