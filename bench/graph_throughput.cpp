@@ -50,13 +50,15 @@ int main(int argc, char** argv) {
 
   // "event {seq} " padded with x up to the line size (seq takes up to 7 digits here).
   std::string line = "event {seq} " + std::string(line_bytes > 20 ? line_bytes - 20 : 1, 'x');
-  std::string yaml = "api: {enabled: false}\n"
-                     "sources:\n  gen:\n    type: demo_source\n    rate: 0\n"
-                     "    count: " + std::to_string(records) + "\n    batch_size: " +
-                     std::to_string(batch) + "\n    line: \"" + line + "\"\n" +
-                     "    labels: {app: bench, host: bench-host}\n"
-                     "processors:\n  keep:\n    type: filter\n    inputs: [gen]\n    pattern: \"^event\"\n"
-                     "sinks:\n  nowhere:\n    type: blackhole_sink\n    inputs: [keep]\n";
+  std::string yaml =
+      "api: {enabled: false}\n"
+      "sources:\n  gen:\n    type: demo_source\n    rate: 0\n"
+      "    count: " +
+      std::to_string(records) + "\n    batch_size: " + std::to_string(batch) + "\n    line: \"" +
+      line + "\"\n" +
+      "    labels: {app: bench, host: bench-host}\n"
+      "processors:\n  keep:\n    type: filter\n    inputs: [gen]\n    pattern: \"^event\"\n"
+      "sinks:\n  nowhere:\n    type: blackhole_sink\n    inputs: [keep]\n";
   core::Diagnostics diags;
   auto config = core::load_pipeline_text(yaml, "<bench>", diags);
   core::Engine engine({{SLUICE_BENCH_PLUGIN_DIR}, false});

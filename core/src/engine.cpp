@@ -45,7 +45,9 @@ std::string threads_json() {
 
 Engine::Engine(EngineOptions options) : options_(std::move(options)) {}
 
-Engine::~Engine() { stop(); }
+Engine::~Engine() {
+  stop();
+}
 
 bool Engine::load(PipelineConfig config, Diagnostics& diags) {
   catalog_ = PluginCatalog::discover(plugin_search_path(options_.plugin_dirs, config.plugin_dirs));

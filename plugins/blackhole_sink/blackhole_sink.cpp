@@ -37,7 +37,8 @@ class BlackholeSink final : public sluice::Sink {
       }
       auto now = std::chrono::steady_clock::now();
       if (report_every_.count() > 0 && now - last_report >= report_every_) {
-        ctx_.info("discarded " + std::to_string(records) + " records, " + std::to_string(bytes) + " bytes");
+        ctx_.info("discarded " + std::to_string(records) + " records, " + std::to_string(bytes) +
+                  " bytes");
         last_report = now;
       }
     }

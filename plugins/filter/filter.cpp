@@ -40,7 +40,8 @@ class Filter final : public sluice::Processor {
       std::string_view subject;
       bool found = true;
       subject = label_.empty() ? record.line() : record.label(label_, &found);
-      bool matches = found && RE2::PartialMatch(re2::StringPiece(subject.data(), subject.size()), *regex_);
+      bool matches =
+          found && RE2::PartialMatch(re2::StringPiece(subject.data(), subject.size()), *regex_);
       mask_[i++] = matches == keep_matches_ ? 1 : 0;
     }
     batch.keep(mask_);
@@ -56,4 +57,5 @@ class Filter final : public sluice::Processor {
 
 }  // namespace
 
-SLUICE_PLUGIN(Filter, "filter", "1.0.0", "Keeps or drops records whose line or label matches an RE2 pattern")
+SLUICE_PLUGIN(Filter, "filter", "1.0.0",
+              "Keeps or drops records whose line or label matches an RE2 pattern")

@@ -61,7 +61,8 @@ class StdoutSink final : public sluice::Sink {
       }
       if (n < 0 && errno == EINTR && !stop.requested()) continue;
       int err = errno;
-      if (err != last_errno_) ctx_.error(std::string("cannot write to standard output: ") + std::strerror(err));
+      if (err != last_errno_)
+        ctx_.error(std::string("cannot write to standard output: ") + std::strerror(err));
       last_errno_ = err;
       return false;
     }
@@ -77,4 +78,5 @@ class StdoutSink final : public sluice::Sink {
 
 }  // namespace
 
-SLUICE_PLUGIN(StdoutSink, "stdout_sink", "1.0.0", "Writes records to standard output as text or JSON lines")
+SLUICE_PLUGIN(StdoutSink, "stdout_sink", "1.0.0",
+              "Writes records to standard output as text or JSON lines")

@@ -33,7 +33,8 @@ sinks:
   auto acked = [&](const char* outcome) {
     return test::metric_value(m, "sluice_demo_acknowledged_events_total", {{"outcome", outcome}});
   };
-  REQUIRE(test::wait_until([&] { return acked("delivered") + acked("failed") + acked("rejected") == 1000; }));
+  REQUIRE(test::wait_until(
+      [&] { return acked("delivered") + acked("failed") + acked("rejected") == 1000; }));
   // Batch 101-200 failed in b; batch 201-300 was refused for good by b (finished, not failed).
   CHECK(acked("failed") == 100);
   CHECK(acked("rejected") == 100);
@@ -41,7 +42,8 @@ sinks:
   engine->stop();
   CHECK(test::read_lines(a).size() == 1000);
   CHECK(test::read_lines(b).size() == 800);
-  CHECK(test::metric_value(m, "sluice_component_sent_events_total", {{"component_id", "a"}}) == 1000);
+  CHECK(test::metric_value(m, "sluice_component_sent_events_total", {{"component_id", "a"}}) ==
+        1000);
   CHECK(test::metric_value(m, "sluice_component_errors_total", {{"component_id", "b"}}) == 2);
 }
 
@@ -67,9 +69,11 @@ sinks:
     path: )" + out + "\n");
   auto& m = engine->metrics();
   REQUIRE(test::wait_until([&] {
-    return test::metric_value(m, "sluice_demo_acknowledged_events_total", {{"outcome", "delivered"}}) == 400;
+    return test::metric_value(m, "sluice_demo_acknowledged_events_total",
+                              {{"outcome", "delivered"}}) == 400;
   }));
-  CHECK(test::metric_value(m, "sluice_component_discarded_events_total", {{"component_id", "errors"}}) == 300);
+  CHECK(test::metric_value(m, "sluice_component_discarded_events_total",
+                           {{"component_id", "errors"}}) == 300);
   engine->stop();
   auto lines = test::read_lines(out);
   REQUIRE(lines.size() == 100);
@@ -96,10 +100,13 @@ sinks:
 )");
   auto& m = engine->metrics();
   REQUIRE(test::wait_until([&] {
-    return test::metric_value(m, "sluice_component_received_events_total", {{"component_id", "gen"}}) == 50;
+    return test::metric_value(m, "sluice_component_received_events_total",
+                              {{"component_id", "gen"}}) == 50;
   }));
   engine->stop();
-  CHECK(test::metric_value(m, "sluice_demo_acknowledged_events_total", {{"outcome", "failed"}}) == 50);
-  CHECK(test::metric_value(m, "sluice_demo_acknowledged_events_total", {{"outcome", "delivered"}}) == 0);
+  CHECK(test::metric_value(m, "sluice_demo_acknowledged_events_total", {{"outcome", "failed"}}) ==
+        50);
+  CHECK(test::metric_value(m, "sluice_demo_acknowledged_events_total",
+                           {{"outcome", "delivered"}}) == 0);
   CHECK(test::metric_value(m, "sluice_lifecycle_violations_total") == 0);
 }

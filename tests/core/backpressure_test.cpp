@@ -1,8 +1,7 @@
 // A slow sink behind a fast source: the queue stays within its bound, memory stays flat,
 // and nothing is lost.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <set>
 
 #include "helpers.hpp"
@@ -19,7 +18,8 @@ TEST_CASE("a slow sink holds a fast source back without loss or growth", "[backp
     rate: 0
     count: 100000
     batch_size: 100
-    line: "record {seq} )" + std::string(1000, 'p') + R"("
+    line: "record {seq} )" + std::string(1000, 'p') +
+                                            R"("
 processors:
   all:
     type: filter
@@ -38,19 +38,22 @@ sinks:
 )");
   auto& m = engine->metrics();
   auto delivered = [&] {
-    return test::metric_value(m, "sluice_demo_acknowledged_events_total", {{"outcome", "delivered"}});
+    return test::metric_value(m, "sluice_demo_acknowledged_events_total",
+                              {{"outcome", "delivered"}});
   };
   // 100 MB of records pass through; past the start-up allocations, resident memory must not
   // follow them (a queue without its bound would hold most of them).
   REQUIRE(test::wait_until([&] { return delivered() >= 10000; }));
   size_t rss_start = test::rss_kib();
   size_t rss_peak = rss_start;
-  REQUIRE(test::wait_until([&] {
-    rss_peak = std::max(rss_peak, test::rss_kib());
-    CHECK(engine->graph()->inbox("slow")->events() <= 500);
-    CHECK(engine->graph()->inbox("all")->events() <= 300);
-    return delivered() == 100000;
-  }, std::chrono::seconds(60)));
+  REQUIRE(test::wait_until(
+      [&] {
+        rss_peak = std::max(rss_peak, test::rss_kib());
+        CHECK(engine->graph()->inbox("slow")->events() <= 500);
+        CHECK(engine->graph()->inbox("all")->events() <= 300);
+        return delivered() == 100000;
+      },
+      std::chrono::seconds(60)));
   CHECK(engine->graph()->inbox("slow")->peak_events() <= 500);
   CHECK(engine->graph()->inbox("all")->peak_events() <= 300);
   // The queues were really full: the source was held back.

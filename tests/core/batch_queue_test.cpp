@@ -1,13 +1,13 @@
 // The bounded queue: never over its bound, blocking and waking as it should.
-#include <catch2/catch.hpp>
+#include "runtime/batch_queue.hpp"
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "helpers.hpp"
-#include "runtime/batch_queue.hpp"
 
 using namespace sluice::core;
 using namespace std::chrono_literals;
@@ -15,7 +15,8 @@ using namespace std::chrono_literals;
 namespace {
 std::unique_ptr<Batch> batch_of(size_t n) {
   static const std::string line = "x";
-  std::vector<sluice_record_t> recs(n, sluice_record_t{0, {line.data(), 1}, nullptr, 0, nullptr, 0});
+  std::vector<sluice_record_t> recs(n,
+                                    sluice_record_t{0, {line.data(), 1}, nullptr, 0, nullptr, 0});
   return Batch::copy_of(recs.data(), recs.size(), nullptr);
 }
 }  // namespace

@@ -1,11 +1,10 @@
 // Batches own their bytes, share labels between records, and always settle their ack.
-#include <catch2/catch.hpp>
+#include "runtime/batch.hpp"
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <string>
 #include <vector>
-
-#include "runtime/batch.hpp"
 
 using namespace sluice::core;
 
@@ -86,7 +85,8 @@ TEST_CASE("keep and replace change the records but not the ack", "[batch]") {
   REQUIRE(batch->size() == 2);
   CHECK(std::string(batch->records()[1].line.data, 1) == "c");
   // Replace with records that point into the batch itself.
-  std::vector<sluice_record_t> doubled = {batch->records()[1], batch->records()[0], batch->records()[1]};
+  std::vector<sluice_record_t> doubled = {batch->records()[1], batch->records()[0],
+                                          batch->records()[1]};
   batch->replace(doubled.data(), doubled.size());
   REQUIRE(batch->size() == 3);
   CHECK(std::string(batch->records()[0].line.data, 1) == "c");

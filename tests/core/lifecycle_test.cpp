@@ -1,8 +1,7 @@
 // The lifecycle contract, enforced: deadlines, the ledger, and the process's thread and
 // descriptor counts, with plugins that break the contract on purpose.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 
 #include "config/yaml_access.hpp"
 #include "helpers.hpp"
@@ -36,7 +35,8 @@ bool thread_listed(const std::string& name, core::ThreadState* state = nullptr) 
   return false;
 }
 
-core::ConformanceOptions check_of(const std::string& path, int cycles, const std::string& yaml = "{}") {
+core::ConformanceOptions check_of(const std::string& path, int cycles,
+                                  const std::string& yaml = "{}") {
   core::ConformanceOptions o;
   o.library = path;
   o.cycles = cycles;
@@ -61,7 +61,8 @@ sinks:
   out:
     type: capture_sink
     inputs: [gen]
-    path: )" + out + "\n", true);
+    path: )" + out + "\n",
+                                   true);
 
   core::Metrics& metrics = engine->metrics();
   core::InstanceSettings s;
@@ -69,7 +70,8 @@ sinks:
   s.kind = core::NodeKind::source;
   s.state_dir = dir.file("stubborn");
   s.stop_deadline = 1000ms;
-  auto instance = std::make_unique<core::PluginInstance>(library(test::test_plugin("ignores_stop")), s, metrics);
+  auto instance = std::make_unique<core::PluginInstance>(library(test::test_plugin("ignores_stop")),
+                                                         s, metrics);
   core::Diagnostics diags;
   core::YamlReader reader("<test>", diags);
   REQUIRE(instance->configure(YAML::Load("{linger: 2500ms}"), reader, "", {}));
@@ -87,7 +89,8 @@ sinks:
   CHECK(report.joined == 0);
   CHECK(instance->state() == core::InstanceState::violated);
   CHECK(test::metric_value(metrics, "sluice_lifecycle_violations_total",
-                           {{"component_id", "stubborn_source"}, {"violation", "stop_deadline"}}) == 1);
+                           {{"component_id", "stubborn_source"}, {"violation", "stop_deadline"}}) ==
+        1);
   core::ThreadState state{};
   REQUIRE(thread_listed("stubborn", &state));
   CHECK(state == core::ThreadState::past_deadline);
@@ -107,7 +110,8 @@ TEST_CASE("a plugin stuck in start is reported by the start deadline", "[lifecyc
   core::InstanceSettings s;
   s.id = "slow";
   s.start_deadline = 300ms;
-  auto instance = std::make_unique<core::PluginInstance>(library(test::test_plugin("slow_start")), s, metrics);
+  auto instance =
+      std::make_unique<core::PluginInstance>(library(test::test_plugin("slow_start")), s, metrics);
   core::Diagnostics diags;
   core::YamlReader reader("<test>", diags);
   REQUIRE(instance->configure(YAML::Load("{linger: 1500ms}"), reader, "", {}));
@@ -115,11 +119,13 @@ TEST_CASE("a plugin stuck in start is reported by the start deadline", "[lifecyc
   CHECK_FALSE(instance->start());
   CHECK(std::chrono::steady_clock::now() - began < 800ms);
   CHECK(instance->state() == core::InstanceState::violated);
-  CHECK(test::metric_value(metrics, "sluice_lifecycle_violations_total", {{"violation", "start_deadline"}}) == 1);
+  CHECK(test::metric_value(metrics, "sluice_lifecycle_violations_total",
+                           {{"violation", "start_deadline"}}) == 1);
   core::quarantine(std::move(instance));  // its start is still running on the helper thread
 }
 
-TEST_CASE("a violation reaches the engine's handler (on_violation: exit builds on it)", "[lifecycle]") {
+TEST_CASE("a violation reaches the engine's handler (on_violation: exit builds on it)",
+          "[lifecycle]") {
   test::TempDir dir;
   core::Diagnostics diags;
   auto engine = test::load_engine(dir, R"(lifecycle:
@@ -134,7 +140,8 @@ sinks:
     type: capture_sink
     inputs: [stubborn]
     path: /dev/null
-)", diags);
+)",
+                                  diags);
   REQUIRE(engine);
   std::atomic<int> calls{0};
   engine->set_violation_handler([&] { ++calls; });
@@ -147,7 +154,8 @@ sinks:
 }
 
 TEST_CASE("plugin-check reports a raw thread left behind", "[lifecycle]") {
-  auto result = core::check_conformance(check_of(test::test_plugin("raw_thread"), 2, "{linger: 60s}"));
+  auto result =
+      core::check_conformance(check_of(test::test_plugin("raw_thread"), 2, "{linger: 60s}"));
   INFO(result.summary());
   CHECK_FALSE(result.passed);
   REQUIRE(result.failures.size() == 1);
@@ -212,7 +220,8 @@ sinks:
   out:
     type: capture_sink
     inputs: [keep]
-    path: )" + dir.file("out.txt") + "\n";
+    path: )" + dir.file("out.txt") +
+                     "\n";
   // One warm-up run for what a process sets up once.
   test::start_engine(dir, yaml, true)->stop();
   size_t threads = core::count_threads();
@@ -220,13 +229,15 @@ sinks:
   for (int i = 0; i < 20; ++i) {
     auto engine = test::start_engine(dir, yaml, true);
     REQUIRE(test::wait_until([&] {
-      return test::metric_value(engine->metrics(), "sluice_component_sent_events_total", {{"component_id", "out"}}) > 0;
+      return test::metric_value(engine->metrics(), "sluice_component_sent_events_total",
+                                {{"component_id", "out"}}) > 0;
     }));
     CHECK(core::count_threads() > threads);
     engine->stop();
     CHECK_FALSE(engine->violated());
   }
-  CHECK(test::wait_until([&] { return core::count_threads() == threads && core::count_open_fds() == fds; }, 5s));
+  CHECK(test::wait_until(
+      [&] { return core::count_threads() == threads && core::count_open_fds() == fds; }, 5s));
   CHECK(core::count_threads() == threads);
   CHECK(core::count_open_fds() == fds);
 }

@@ -1,7 +1,8 @@
 // Every configuration error names its file, line and column, and validate reports them all.
+#include "config/pipeline_config.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "config/pipeline_config.hpp"
 #include "helpers.hpp"
 #include "pipeline.hpp"
 
@@ -77,7 +78,8 @@ TEST_CASE("an unknown input is reported where it is written, with a guess", "[co
 }
 
 TEST_CASE("a processor or sink without inputs is reported", "[config]") {
-  auto diags = check("sources:\n  gen:\n    type: demo_source\nsinks:\n  out:\n    type: stdout_sink\n");
+  auto diags =
+      check("sources:\n  gen:\n    type: demo_source\nsinks:\n  out:\n    type: stdout_sink\n");
   const auto& d = find(diags, "missing 'inputs'");
   CHECK(d.line == 5);
   CHECK(d.column == 3);
@@ -116,7 +118,8 @@ TEST_CASE("a duplicate id is reported at its second definition", "[config]") {
 
 TEST_CASE("a source with inputs is reported", "[config]") {
   std::string yaml = valid;
-  yaml.replace(yaml.find("    type: demo_source\n"), 22, "    type: demo_source\n    inputs: [out]\n");
+  yaml.replace(yaml.find("    type: demo_source\n"), 22,
+               "    type: demo_source\n    inputs: [out]\n");
   auto diags = check(yaml);
   const auto& d = find(diags, "a source takes no inputs");
   CHECK(d.line == 4);
@@ -175,7 +178,8 @@ TEST_CASE("plugin keys are checked by the plugin: typos, wrong types, bad values
   std::string yaml = valid;
   yaml.replace(yaml.find("    type: demo_source\n"), 22,
                "    type: demo_source\n    rate: fast\n    lables: {a: b}\n");
-  yaml.replace(yaml.find("    type: stdout_sink\n"), 22, "    type: stdout_sink\n    formt: json\n");
+  yaml.replace(yaml.find("    type: stdout_sink\n"), 22,
+               "    type: stdout_sink\n    formt: json\n");
   yaml.replace(yaml.find("pattern: x"), 10, "pattern: \"(unclosed\"");
   auto engine = test::load_engine(dir, yaml, diags);
   CHECK_FALSE(engine);
@@ -185,8 +189,10 @@ TEST_CASE("plugin keys are checked by the plugin: typos, wrong types, bad values
   CHECK(rate.path == "sources.gen.rate");
   CHECK(rate.line == 4);
   CHECK(rate.column == 11);
-  CHECK(find(diags, "unknown key 'lables'").message.find("did you mean 'labels'") != std::string::npos);
-  CHECK(find(diags, "unknown key 'formt'").message.find("did you mean 'format'") != std::string::npos);
+  CHECK(find(diags, "unknown key 'lables'").message.find("did you mean 'labels'") !=
+        std::string::npos);
+  CHECK(find(diags, "unknown key 'formt'").message.find("did you mean 'format'") !=
+        std::string::npos);
   const auto& regex = find(diags, "invalid RE2 pattern");
   CHECK(regex.path == "processors.keep.pattern");
   CHECK(regex.line == 10);

@@ -108,7 +108,8 @@ sinks:
     type: capture_sink
     inputs: [gen]
     path: /dev/null
-)", diags);
+)",
+                                  diags);
   CHECK_FALSE(engine);
   REQUIRE(diags.size() == 1);
   const auto& d = diags.items()[0];
@@ -127,7 +128,8 @@ sinks:
   out:
     type: stdout_sink
     inputs: [gen]
-)", diags);
+)",
+                                  diags);
   CHECK_FALSE(engine);
   REQUIRE(diags.size() == 1);
   CHECK(diags.items()[0].message.find("unknown plugin type 'bad_abi_major'") != std::string::npos);

@@ -16,8 +16,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string bin() { return test::sluice_binary(); }
-std::string test_dirs() { return test::test_plugin_dir(); }
+std::string bin() {
+  return test::sluice_binary();
+}
+std::string test_dirs() {
+  return test::test_plugin_dir();
+}
 
 size_t count_matching(const std::vector<std::string>& lines, const std::regex& re) {
   size_t n = 0;
@@ -74,7 +78,8 @@ sinks:
   // The sink holds a batch it will never finish: the drain cannot end by itself.
   REQUIRE(test::wait_until([&] { return !test::read_lines(dir.file("captured.txt")).empty(); }));
   p.signal(SIGTERM);
-  REQUIRE(test::wait_until([&] { return test::read_file(dir.file("err")).find("stopping") != std::string::npos; }));
+  REQUIRE(test::wait_until(
+      [&] { return test::read_file(dir.file("err")).find("stopping") != std::string::npos; }));
   CHECK_FALSE(p.wait(300ms));  // draining into a stuck sink: still going
   auto began = std::chrono::steady_clock::now();
   p.signal(SIGINT);
@@ -103,7 +108,8 @@ sinks:
 )");
   test::Subprocess p({bin(), "run", "-c", dir.file("p.yaml"), "--plugin-dir", test_dirs()},
                      dir.file("out"), dir.file("err"), dir.path().string());
-  REQUIRE(test::wait_until([&] { return test::read_file(dir.file("err")).find("running") != std::string::npos; }));
+  REQUIRE(test::wait_until(
+      [&] { return test::read_file(dir.file("err")).find("running") != std::string::npos; }));
   p.signal(SIGINT);
   auto code = p.wait(20s);
   REQUIRE(code);
@@ -146,9 +152,12 @@ sinks:
 )");
   auto r = test::run({bin(), "validate", "-c", file});
   CHECK(r.exit_code == 2);
-  CHECK(r.err.find(file + ":4:5: sources.gen.rat: unknown key 'rat' (did you mean 'rate'?)") != std::string::npos);
-  CHECK(r.err.find(file + ":9:14: processors.keep.pattern: invalid RE2 pattern") != std::string::npos);
-  CHECK(r.err.find(file + ":14:13: sinks.out.format: expected 'text' or 'json', got 'yaml'") != std::string::npos);
+  CHECK(r.err.find(file + ":4:5: sources.gen.rat: unknown key 'rat' (did you mean 'rate'?)") !=
+        std::string::npos);
+  CHECK(r.err.find(file + ":9:14: processors.keep.pattern: invalid RE2 pattern") !=
+        std::string::npos);
+  CHECK(r.err.find(file + ":14:13: sinks.out.format: expected 'text' or 'json', got 'yaml'") !=
+        std::string::npos);
   CHECK(r.err.find("3 errors") != std::string::npos);
 }
 
@@ -164,7 +173,8 @@ TEST_CASE("validate reports malformed YAML with its position", "[cli]") {
 TEST_CASE("plugins lists each plugin found and each file refused, with its reason", "[cli]") {
   auto r = test::run({bin(), "plugins", "--plugin-dir", test_dirs()});
   CHECK(r.exit_code == 0);
-  for (const char* name : {"blackhole_sink", "demo_source", "filter", "stdout_sink", "capture_sink"}) {
+  for (const char* name :
+       {"blackhole_sink", "demo_source", "filter", "stdout_sink", "capture_sink"}) {
     CHECK(r.out.find(name) != std::string::npos);
   }
   CHECK(r.out.find("bad_abi_major.so: built for plugin ABI 2.0") != std::string::npos);
@@ -177,9 +187,9 @@ TEST_CASE("plugin-check passes on every plugin shipped", "[cli]") {
   test::write_file(dir.file("stdout.yaml"), "format: json\n");
   test::write_file(dir.file("demo.yaml"), "rate: 0\n");
   test::write_file(dir.file("blackhole.yaml"), "report_interval: 1h\n");
-  for (auto [lib, config] : {std::pair{"demo_source", "demo.yaml"}, std::pair{"filter", "filter.yaml"},
-                             std::pair{"stdout_sink", "stdout.yaml"},
-                             std::pair{"blackhole_sink", "blackhole.yaml"}}) {
+  for (auto [lib, config] :
+       {std::pair{"demo_source", "demo.yaml"}, std::pair{"filter", "filter.yaml"},
+        std::pair{"stdout_sink", "stdout.yaml"}, std::pair{"blackhole_sink", "blackhole.yaml"}}) {
     auto r = test::run({bin(), "plugin-check", test::plugin_dir() + "/" + lib + ".so", "--config",
                         dir.file(config), "--cycles", "50", "--run-for", "5ms"});
     INFO(r.out << r.err);
@@ -215,11 +225,14 @@ TEST_CASE("the command line answers --version and refuses what it does not know"
 TEST_CASE("the JSON log format writes one JSON object per log line", "[cli]") {
   test::TempDir dir;
   std::string file = dir.file("p.yaml");
-  test::write_file(file, "api: {enabled: false}\nsources:\n  gen: {type: demo_source}\n"
-                         "sinks:\n  out: {type: capture_sink, inputs: [gen], path: /dev/null}\n");
-  test::Subprocess p({bin(), "run", "-c", file, "--plugin-dir", test_dirs(), "--log-format", "json"},
-                     dir.file("out"), dir.file("err"), dir.path().string());
-  REQUIRE(test::wait_until([&] { return test::read_file(dir.file("err")).find("running") != std::string::npos; }));
+  test::write_file(file,
+                   "api: {enabled: false}\nsources:\n  gen: {type: demo_source}\n"
+                   "sinks:\n  out: {type: capture_sink, inputs: [gen], path: /dev/null}\n");
+  test::Subprocess p(
+      {bin(), "run", "-c", file, "--plugin-dir", test_dirs(), "--log-format", "json"},
+      dir.file("out"), dir.file("err"), dir.path().string());
+  REQUIRE(test::wait_until(
+      [&] { return test::read_file(dir.file("err")).find("running") != std::string::npos; }));
   p.signal(SIGINT);
   REQUIRE(p.wait(20s) == std::optional<int>(0));
   std::regex json_line(R"(\{"time":"[^"]+Z","level":"\w+","component":"[^"]+","message":".*"\})");

@@ -26,7 +26,8 @@ sinks:
   out:
     type: capture_sink
     inputs: [keep]
-    path: )yaml" + out + "\n";
+    path: )yaml" +
+         out + "\n";
   return yaml.c_str();
 }
 }  // namespace
@@ -36,7 +37,8 @@ TEST_CASE("/metrics passes promtool check metrics and carries the core metrics",
   auto engine = test::start_engine(dir, pipeline(dir.file("out.txt")), true);
   REQUIRE(engine->api_port() != 0);
   REQUIRE(test::wait_until([&] {
-    return test::metric_value(engine->metrics(), "sluice_component_sent_events_total", {{"component_id", "out"}}) > 0;
+    return test::metric_value(engine->metrics(), "sluice_component_sent_events_total",
+                              {{"component_id", "out"}}) > 0;
   }));
   auto reply = test::http_get(engine->api_port(), "/metrics");
   REQUIRE(reply.status == 200);
@@ -44,7 +46,8 @@ TEST_CASE("/metrics passes promtool check metrics and carries the core metrics",
        {"sluice_component_received_events_total", "sluice_component_sent_events_total",
         "sluice_component_discarded_events_total", "sluice_component_errors_total",
         "sluice_queue_events", "sluice_lifecycle_violations_total", "sluice_config_reloads_total",
-        "sluice_process_threads", "sluice_process_open_fds", "sluice_demo_acknowledged_events_total"}) {
+        "sluice_process_threads", "sluice_process_open_fds",
+        "sluice_demo_acknowledged_events_total"}) {
     CHECK(reply.body.find(name) != std::string::npos);
   }
   CHECK(reply.body.find(R"(component_id="keep",component_type="filter")") != std::string::npos);
@@ -64,9 +67,14 @@ TEST_CASE("/healthz, /ready and /debug/threads answer", "[api]") {
   CHECK(test::http_get(port, "/ready").status == 200);
   auto threads = test::http_get(port, "/debug/threads");
   REQUIRE(threads.status == 200);
-  CHECK(threads.body.find(R"("component_id":"gen","component_type":"demo_source","name":"generator")") != std::string::npos);
-  CHECK(threads.body.find(R"("component_id":"out","component_type":"capture_sink","name":"capture")") != std::string::npos);
-  CHECK(threads.body.find(R"("component_id":"keep","component_type":"filter","name":"worker")") != std::string::npos);
+  CHECK(threads.body.find(
+            R"("component_id":"gen","component_type":"demo_source","name":"generator")") !=
+        std::string::npos);
+  CHECK(threads.body.find(
+            R"("component_id":"out","component_type":"capture_sink","name":"capture")") !=
+        std::string::npos);
+  CHECK(threads.body.find(R"("component_id":"keep","component_type":"filter","name":"worker")") !=
+        std::string::npos);
   CHECK(threads.body.find(R"("state":"running")") != std::string::npos);
   CHECK(test::http_get(port, "/nothing").status == 404);
   engine->stop();

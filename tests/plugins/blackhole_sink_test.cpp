@@ -14,7 +14,8 @@ TEST_CASE("blackhole_sink acknowledges every batch and counts its bytes", "[blac
   host.push({{"abc", {}}, {"de", {}}});
   host.push({{std::string(1000, 'x'), {}}});
   REQUIRE(host.wait_for_finished(2));
-  CHECK(host.outcomes() == std::vector<sluice_outcome_t>{SLUICE_OUTCOME_DELIVERED, SLUICE_OUTCOME_DELIVERED});
+  CHECK(host.outcomes() ==
+        std::vector<sluice_outcome_t>{SLUICE_OUTCOME_DELIVERED, SLUICE_OUTCOME_DELIVERED});
   CHECK(host.metric("sluice_blackhole_bytes_total") == 1005);
   CHECK(host.stop());
   REQUIRE_FALSE(host.logs().empty());

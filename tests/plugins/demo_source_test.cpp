@@ -8,12 +8,17 @@ extern "C" const sluice_plugin_descriptor_t* sluice_plugin_entry(uint16_t, uint1
 using sluice::testing::FakeHost;
 
 namespace {
-const sluice_plugin_descriptor_t* descriptor() { return sluice_plugin_entry(SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR); }
+const sluice_plugin_descriptor_t* descriptor() {
+  return sluice_plugin_entry(SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR);
+}
 }  // namespace
 
 TEST_CASE("demo_source emits count numbered records with its labels, then idles", "[demo_source]") {
   FakeHost host(descriptor());
-  REQUIRE(host.create({{"rate", 0}, {"count", 250}, {"batch_size", 100}, {"line", "n={seq} {level}"},
+  REQUIRE(host.create({{"rate", 0},
+                       {"count", 250},
+                       {"batch_size", 100},
+                       {"line", "n={seq} {level}"},
                        {"labels", sluice::testing::FakeConfig{{"app", "x"}, {"env", "test"}}}}));
   REQUIRE(host.start());
   REQUIRE(host.wait_for_emitted(250));
@@ -21,7 +26,8 @@ TEST_CASE("demo_source emits count numbered records with its labels, then idles"
   REQUIRE(records.size() == 250);
   CHECK(records[0].line == "n=1 warn");
   CHECK(records[249].line == "n=250 error");
-  CHECK(records[0].labels == std::vector<std::pair<std::string, std::string>>{{"app", "x"}, {"env", "test"}});
+  CHECK(records[0].labels ==
+        std::vector<std::pair<std::string, std::string>>{{"app", "x"}, {"env", "test"}});
   CHECK(records[0].timestamp_ns > 0);
   CHECK(host.threads_running() == 1);  // idle, not ended: it waits for stop
   CHECK(host.stop());

@@ -9,7 +9,9 @@ using sluice::testing::FakeHost;
 using sluice::testing::FakeRecord;
 
 namespace {
-const sluice_plugin_descriptor_t* descriptor() { return sluice_plugin_entry(SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR); }
+const sluice_plugin_descriptor_t* descriptor() {
+  return sluice_plugin_entry(SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR);
+}
 
 std::vector<std::string> lines(const std::vector<FakeRecord>& records) {
   std::vector<std::string> out;
@@ -37,7 +39,8 @@ TEST_CASE("filter drops the matching records with action: drop", "[filter]") {
   CHECK(host.process(sample).size() == 2);
 }
 
-TEST_CASE("filter matches a label's value and a record without the label does not match", "[filter]") {
+TEST_CASE("filter matches a label's value and a record without the label does not match",
+          "[filter]") {
   FakeHost host(descriptor());
   REQUIRE(host.create({{"pattern", "^error$"}, {"label", "level"}}));
   auto out = host.process(sample);

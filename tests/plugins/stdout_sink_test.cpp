@@ -15,7 +15,9 @@ extern "C" const sluice_plugin_descriptor_t* sluice_plugin_entry(uint16_t, uint1
 using sluice::testing::FakeHost;
 
 namespace {
-const sluice_plugin_descriptor_t* descriptor() { return sluice_plugin_entry(SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR); }
+const sluice_plugin_descriptor_t* descriptor() {
+  return sluice_plugin_entry(SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR);
+}
 
 // Points fd 1 at another descriptor for the life of the object.
 class StdoutRedirect {
@@ -44,9 +46,11 @@ TEST_CASE("records render as text and as JSON", "[stdout_sink]") {
   sluice_label_t labels[] = {{{"app", 3}, {"web", 3}}, {{"q", 1}, {"a\"b", 3}}};
   std::string line = "hello\tworld";
   sluice_record_t r{1'700'000'000'123'456'789, {line.data(), line.size()}, labels, 2, nullptr, 0};
-  CHECK(render(r, Format::text) == "2023-11-14T22:13:20.123456789Z {app=\"web\", q=\"a\\\"b\"} hello\tworld\n");
+  CHECK(render(r, Format::text) ==
+        "2023-11-14T22:13:20.123456789Z {app=\"web\", q=\"a\\\"b\"} hello\tworld\n");
   CHECK(render(r, Format::json) ==
-        "{\"timestamp\":\"2023-11-14T22:13:20.123456789Z\",\"labels\":{\"app\":\"web\",\"q\":\"a\\\"b\"},"
+        "{\"timestamp\":\"2023-11-14T22:13:20.123456789Z\",\"labels\":{\"app\":\"web\",\"q\":"
+        "\"a\\\"b\"},"
         "\"line\":\"hello\\tworld\"}\n");
 }
 
@@ -54,7 +58,9 @@ TEST_CASE("invalid UTF-8 becomes U+FFFD in JSON, valid multi-byte text stays", "
   std::string line = "ok \xc3\xa9 bad \xff\xc3 end \xed\xa0\x80";
   sluice_record_t r{0, {line.data(), line.size()}, nullptr, 0, nullptr, 0};
   std::string json = render(r, Format::json);
-  CHECK(json.find("ok \xc3\xa9 bad \xEF\xBF\xBD\xEF\xBF\xBD end \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD") != std::string::npos);
+  CHECK(json.find(
+            "ok \xc3\xa9 bad \xEF\xBF\xBD\xEF\xBF\xBD end \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD") !=
+        std::string::npos);
 }
 
 TEST_CASE("stdout_sink writes each batch and acknowledges it after the write", "[stdout_sink]") {
@@ -69,7 +75,8 @@ TEST_CASE("stdout_sink writes each batch and acknowledges it after the write", "
     host.push({{"first", {{"a", "1"}}}, {"second", {}}});
     host.push({{"third", {}}});
     REQUIRE(host.wait_for_finished(2));
-    CHECK(host.outcomes() == std::vector<sluice_outcome_t>{SLUICE_OUTCOME_DELIVERED, SLUICE_OUTCOME_DELIVERED});
+    CHECK(host.outcomes() ==
+          std::vector<sluice_outcome_t>{SLUICE_OUTCOME_DELIVERED, SLUICE_OUTCOME_DELIVERED});
     CHECK(host.stop());
   }
   ::close(fd);
@@ -78,12 +85,14 @@ TEST_CASE("stdout_sink writes each batch and acknowledges it after the write", "
   s << in.rdbuf();
   ::unlink(path);
   CHECK(s.str() ==
-        "{\"timestamp\":\"1970-01-01T00:00:00.000000000Z\",\"labels\":{\"a\":\"1\"},\"line\":\"first\"}\n"
+        "{\"timestamp\":\"1970-01-01T00:00:00.000000000Z\",\"labels\":{\"a\":\"1\"},\"line\":"
+        "\"first\"}\n"
         "{\"timestamp\":\"1970-01-01T00:00:00.000000000Z\",\"labels\":{},\"line\":\"second\"}\n"
         "{\"timestamp\":\"1970-01-01T00:00:00.000000000Z\",\"labels\":{},\"line\":\"third\"}\n");
 }
 
-TEST_CASE("a write error fails the batch, is reported once, and the sink keeps going", "[stdout_sink]") {
+TEST_CASE("a write error fails the batch, is reported once, and the sink keeps going",
+          "[stdout_sink]") {
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
   ::close(fds[0]);  // nobody reads: every write fails with EPIPE
@@ -95,7 +104,8 @@ TEST_CASE("a write error fails the batch, is reported once, and the sink keeps g
     host.push({{"lost", {}}});
     host.push({{"also lost", {}}});
     REQUIRE(host.wait_for_finished(2));
-    CHECK(host.outcomes() == std::vector<sluice_outcome_t>{SLUICE_OUTCOME_FAILED, SLUICE_OUTCOME_FAILED});
+    CHECK(host.outcomes() ==
+          std::vector<sluice_outcome_t>{SLUICE_OUTCOME_FAILED, SLUICE_OUTCOME_FAILED});
     CHECK(host.metric("sluice_stdout_write_errors_total") == 2);
     auto logs = host.logs();
     REQUIRE(logs.size() == 1);
@@ -108,5 +118,6 @@ TEST_CASE("a write error fails the batch, is reported once, and the sink keeps g
 TEST_CASE("stdout_sink refuses an unknown format", "[stdout_sink]") {
   FakeHost host(descriptor());
   CHECK_FALSE(host.create({{"format", "xml"}}));
-  CHECK(host.config_errors() == std::vector<std::string>{"format: expected 'text' or 'json', got 'xml'"});
+  CHECK(host.config_errors() ==
+        std::vector<std::string>{"format: expected 'text' or 'json', got 'xml'"});
 }

@@ -1,6 +1,7 @@
 #include "http_client.hpp"
 
-#include <utility>  // before Asio: Boost 1.74 uses std::exchange without it
+// Before Asio: Boost 1.74 uses std::exchange without including it.
+#include <utility>
 
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>

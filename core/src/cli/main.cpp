@@ -164,8 +164,8 @@ int cmd_plugin_check(const cli::Arguments& a) {
       options.config = YAML::LoadFile(a.config);
       options.config_file = a.config;
     } catch (const YAML::Exception& e) {
-      std::cerr << a.config << ":" << e.mark.line + 1 << ":" << e.mark.column + 1 << ": "
-                << e.msg << "\n";
+      std::cerr << a.config << ":" << e.mark.line + 1 << ":" << e.mark.column + 1 << ": " << e.msg
+                << "\n";
       return exit_usage;
     }
   }
@@ -199,8 +199,8 @@ int main(int argc, char** argv) {
     std::cerr << "sluice: unknown log level '" << args->log_level << "'\n\n" << cli::usage();
     return exit_usage;
   }
-  core::configure_logging(*level, args->log_format == "json" ? core::LogFormat::json
-                                                             : core::LogFormat::text);
+  core::configure_logging(
+      *level, args->log_format == "json" ? core::LogFormat::json : core::LogFormat::text);
   try {
     if (args->command == "run") return cmd_run(*args);
     if (args->command == "validate") return cmd_validate(*args);

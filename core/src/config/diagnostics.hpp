@@ -8,8 +8,8 @@ namespace sluice::core {
 
 struct Diagnostic {
   std::string file;
-  int line = 0;    // 1-based; 0 when unknown
-  int column = 0;  // 1-based; 0 when unknown
+  int line = 0;      // 1-based; 0 when unknown
+  int column = 0;    // 1-based; 0 when unknown
   std::string path;  // YAML path such as sinks.out.format, empty for the whole file
   std::string message;
 

@@ -133,7 +133,8 @@ void read_section(const YamlReader& r, const YAML::Node& section, NodeKind kind,
     node.stop_deadline = lifecycle.stop_deadline;
     std::string path = name + "." + node.id;
     if (auto it = seen.find(node.id); it != seen.end()) {
-      r.error(kv.first, path, "duplicate id '" + node.id + "' (first defined at " + it->second + ")");
+      r.error(kv.first, path,
+              "duplicate id '" + node.id + "' (first defined at " + it->second + ")");
       continue;
     }
     seen[node.id] = r.file() + ":" + std::to_string(node.line) + ":" + std::to_string(node.column);
@@ -145,8 +146,8 @@ void read_section(const YamlReader& r, const YAML::Node& section, NodeKind kind,
     node.node = kv.second;
     const YAML::Node type = kv.second["type"];
     if (!type) {
-      r.error(kv.first, path, "missing 'type': which plugin runs this " +
-                                  std::string(to_string(kind)));
+      r.error(kv.first, path,
+              "missing 'type': which plugin runs this " + std::string(to_string(kind)));
     } else if (auto t = r.string(type, path + ".type")) {
       node.type = *t;
     }
@@ -157,8 +158,8 @@ void read_section(const YamlReader& r, const YAML::Node& section, NodeKind kind,
         node.inputs = *list;
       }
     } else if (kind != NodeKind::source) {
-      r.error(kv.first, path, "missing 'inputs': a " + std::string(to_string(kind)) +
-                                  " needs at least one input");
+      r.error(kv.first, path,
+              "missing 'inputs': a " + std::string(to_string(kind)) + " needs at least one input");
     }
     if (const YAML::Node buffer = kv.second["buffer"]) {
       if (kind == NodeKind::source) {
@@ -255,10 +256,11 @@ std::optional<PipelineConfig> parse(const YAML::Node& root, const std::string& f
     return std::nullopt;
   }
   if (!r.is_map(root, "")) return std::nullopt;
-  static const std::vector<std::string> known = {"data_dir", "plugin_dirs", "api", "lifecycle",
-                                                 "sources", "processors", "sinks"};
+  static const std::vector<std::string> known = {"data_dir", "plugin_dirs", "api",  "lifecycle",
+                                                 "sources",  "processors",  "sinks"};
   // lifecycle first: its deadlines are the nodes' defaults.
-  if (const YAML::Node lifecycle = root["lifecycle"]) read_lifecycle(r, lifecycle, config.lifecycle);
+  if (const YAML::Node lifecycle = root["lifecycle"])
+    read_lifecycle(r, lifecycle, config.lifecycle);
   std::map<std::string, std::string> seen;
   for (const auto& kv : root) {
     std::string key = kv.first.Scalar();
@@ -297,7 +299,9 @@ std::optional<PipelineConfig> parse(const YAML::Node& root, const std::string& f
 
 }  // namespace
 
-std::string NodeConfig::path() const { return std::string(section_name(kind)) + "." + id; }
+std::string NodeConfig::path() const {
+  return std::string(section_name(kind)) + "." + id;
+}
 
 const std::vector<std::string>& node_core_keys() {
   static const std::vector<std::string> keys = {"type", "inputs", "buffer", "start_deadline",

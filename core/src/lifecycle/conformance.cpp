@@ -40,9 +40,11 @@ std::unique_ptr<Batch> sample_batch(uint64_t first, size_t n) {
   static const sluice_label_t labels[] = {{{"check", 5}, {"conformance", 11}}};
   std::vector<std::string> lines;
   std::vector<sluice_record_t> records;
-  for (size_t i = 0; i < n; ++i) lines.push_back("plugin-check record " + std::to_string(first + i));
+  for (size_t i = 0; i < n; ++i)
+    lines.push_back("plugin-check record " + std::to_string(first + i));
   for (auto& l : lines) {
-    records.push_back({static_cast<int64_t>(first) * 1000, {l.data(), l.size()}, labels, 1, nullptr, 0});
+    records.push_back(
+        {static_cast<int64_t>(first) * 1000, {l.data(), l.size()}, labels, 1, nullptr, 0});
   }
   return Batch::copy_of(records.data(), records.size(), nullptr);
 }
@@ -148,8 +150,8 @@ ConformanceResult check_conformance(const ConformanceOptions& options) {
         result.failures.push_back(at + "threads still running past the stop deadline:" + names);
       }
       if (report.spawned != report.joined) {
-        result.failures.push_back(at + "ledger: " + std::to_string(report.spawned) +
-                                  " spawned, " + std::to_string(report.joined) + " joined");
+        result.failures.push_back(at + "ledger: " + std::to_string(report.spawned) + " spawned, " +
+                                  std::to_string(report.joined) + " joined");
       }
       inbox.clear();
       instance.destroy();

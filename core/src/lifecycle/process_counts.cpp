@@ -19,7 +19,11 @@ size_t count_entries(const char* path, bool is_fd_dir) {
 }
 }  // namespace
 
-size_t count_threads() { return count_entries("/proc/self/task", false); }
-size_t count_open_fds() { return count_entries("/proc/self/fd", true); }
+size_t count_threads() {
+  return count_entries("/proc/self/task", false);
+}
+size_t count_open_fds() {
+  return count_entries("/proc/self/fd", true);
+}
 
 }  // namespace sluice::core

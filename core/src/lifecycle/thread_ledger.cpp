@@ -153,7 +153,9 @@ uint64_t ThreadLedger::joined() const {
   return shared_->joined;
 }
 
-StopSignal& ThreadLedger::stop_signal() { return shared_->stop; }
+StopSignal& ThreadLedger::stop_signal() {
+  return shared_->stop;
+}
 
 std::vector<ThreadInfo> ThreadLedger::snapshot() const {
   std::vector<ThreadInfo> out;

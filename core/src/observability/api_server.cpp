@@ -1,6 +1,7 @@
 #include "observability/api_server.hpp"
 
-#include <utility>  // before Asio: Boost 1.74 uses std::exchange without it
+// Before Asio: Boost 1.74 uses std::exchange without including it.
+#include <utility>
 
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
@@ -46,15 +47,16 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.keep_alive(request_.keep_alive());
     response_.body() = std::move(r.body);
     response_.prepare_payload();
-    http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return;
-      if (self->response_.keep_alive()) {
-        self->read();
-      } else {
-        beast::error_code ignored;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      }
-    });
+    http::async_write(stream_, response_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec) return;
+                        if (self->response_.keep_alive()) {
+                          self->read();
+                        } else {
+                          beast::error_code ignored;
+                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                        }
+                      });
   }
 
   beast::tcp_stream stream_;
@@ -86,13 +88,16 @@ ApiServer::ApiServer(ApiHandler handler) : impl_(std::make_unique<Impl>()) {
   impl_->handler = std::move(handler);
 }
 
-ApiServer::~ApiServer() { stop(); }
+ApiServer::~ApiServer() {
+  stop();
+}
 
 std::string ApiServer::start(const std::string& listen) {
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) return "api.listen '" + listen + "' is not host:port";
   std::string host = listen.substr(0, colon);
-  if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   int port = 0;
   try {
     port = std::stoi(listen.substr(colon + 1));
@@ -135,6 +140,8 @@ void ApiServer::stop() {
   // destroys, closing them, when this server goes.
 }
 
-unsigned short ApiServer::port() const { return impl_->port; }
+unsigned short ApiServer::port() const {
+  return impl_->port;
+}
 
 }  // namespace sluice::core

@@ -100,6 +100,8 @@ std::shared_ptr<spdlog::logger> component_logger(const std::string& component_id
   return logger;
 }
 
-std::shared_ptr<spdlog::logger> engine_logger() { return component_logger("sluice"); }
+std::shared_ptr<spdlog::logger> engine_logger() {
+  return component_logger("sluice");
+}
 
 }  // namespace sluice::core

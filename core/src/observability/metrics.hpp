@@ -57,8 +57,7 @@ class Metrics {
   std::unique_ptr<PluginMetric> plugin_metric(sluice_metric_type_t type, const std::string& name,
                                               const std::string& help,
                                               std::map<std::string, std::string> labels,
-                                              const std::vector<double>& buckets,
-                                              std::string& why);
+                                              const std::vector<double>& buckets, std::string& why);
 
   // The text exposition, with the process gauges read just before.
   std::string render();

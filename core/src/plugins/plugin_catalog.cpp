@@ -85,7 +85,8 @@ std::vector<std::string> plugin_search_path(const std::vector<std::string>& from
   }
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) dirs.push_back((exe.parent_path().parent_path() / "lib" / "sluice" / "plugins").string());
+  if (!ec)
+    dirs.push_back((exe.parent_path().parent_path() / "lib" / "sluice" / "plugins").string());
   return dirs;
 }
 

@@ -50,7 +50,10 @@ std::string safe_string(const char* s, size_t max) {
 std::string explain_load_failure(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   char magic[4] = {};
-  if (!in.read(magic, 4) || std::memcmp(magic, "\x7f" "ELF", 4) != 0) {
+  if (!in.read(magic, 4) || std::memcmp(magic,
+                                        "\x7f"
+                                        "ELF",
+                                        4) != 0) {
     return "not a shared library (no ELF header)";
   }
   void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -99,14 +102,15 @@ std::variant<std::shared_ptr<const PluginLibrary>, std::string> load_plugin_libr
     keep_mapped_forever(std::move(lib));
     return refuse("not a Sluice plugin: no entry point '" SLUICE_PLUGIN_ENTRY_SYMBOL "'");
   }
-  auto& entry = lib.get<const sluice_plugin_descriptor_t*(uint16_t, uint16_t)>(
-      SLUICE_PLUGIN_ENTRY_SYMBOL);
+  auto& entry =
+      lib.get<const sluice_plugin_descriptor_t*(uint16_t, uint16_t)>(SLUICE_PLUGIN_ENTRY_SYMBOL);
   const sluice_plugin_descriptor_t* d = entry(SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR);
   keep_mapped_forever(std::move(lib));
   if (d == nullptr) return refuse("the entry point returned no descriptor");
 
   // Read the fixed head of the descriptor before trusting its size.
-  const std::string host = std::to_string(SLUICE_ABI_MAJOR) + "." + std::to_string(SLUICE_ABI_MINOR);
+  const std::string host =
+      std::to_string(SLUICE_ABI_MAJOR) + "." + std::to_string(SLUICE_ABI_MINOR);
   const std::string built = std::to_string(d->abi_major) + "." + std::to_string(d->abi_minor);
   if (d->abi_major != SLUICE_ABI_MAJOR) {
     return refuse("built for plugin ABI " + built + ", but this engine speaks ABI " + host +
@@ -121,8 +125,8 @@ std::variant<std::shared_ptr<const PluginLibrary>, std::string> load_plugin_libr
   const size_t ours = sizeof(sluice_plugin_descriptor_t);
   if (!descriptor_size_fits(d->struct_size, d->abi_minor, SLUICE_ABI_MINOR, ours)) {
     return refuse("descriptor claims " + std::to_string(d->struct_size) + " bytes for ABI " +
-                  built + ", which does not match (ABI " + host + " is " +
-                  std::to_string(ours) + " bytes)");
+                  built + ", which does not match (ABI " + host + " is " + std::to_string(ours) +
+                  " bytes)");
   }
   auto lib_info = std::make_shared<PluginLibrary>();
   lib_info->path = path;

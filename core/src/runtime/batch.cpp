@@ -35,8 +35,8 @@ bool inside(const sluice_str_t& s, const sluice_buffer_t* blocks, size_t count) 
 }  // namespace
 
 std::unique_ptr<Batch> Batch::copy_of(const sluice_record_t* records, size_t count,
-                                      std::shared_ptr<AckState> ack,
-                                      const sluice_buffer_t* blocks, size_t block_count) {
+                                      std::shared_ptr<AckState> ack, const sluice_buffer_t* blocks,
+                                      size_t block_count) {
   auto arena = std::make_shared<Arena>();
   // Taken first, so that they are freed whatever happens below.
   for (size_t b = 0; b < block_count; ++b) {
@@ -49,8 +49,8 @@ std::unique_ptr<Batch> Batch::copy_of(const sluice_record_t* records, size_t cou
   for (size_t i = 0; i < count; ++i) {
     const auto& r = records[i];
     if (block_count == 0 || !inside(r.line, blocks, block_count)) bytes += r.line.size;
-    bool shares_labels = i > 0 && r.labels == records[i - 1].labels &&
-                         r.label_count == records[i - 1].label_count;
+    bool shares_labels =
+        i > 0 && r.labels == records[i - 1].labels && r.label_count == records[i - 1].label_count;
     if (!shares_labels) {
       bytes += label_bytes(r.labels, r.label_count);
       label_slots += r.label_count;
@@ -71,8 +71,8 @@ std::unique_ptr<Batch> Batch::copy_of(const sluice_record_t* records, size_t cou
     sluice_record_t out{};
     out.timestamp_ns = r.timestamp_ns;
     out.line = block_count > 0 && inside(r.line, blocks, block_count) ? r.line : c.copy(r.line);
-    bool shares_labels = i > 0 && r.labels == records[i - 1].labels &&
-                         r.label_count == records[i - 1].label_count;
+    bool shares_labels =
+        i > 0 && r.labels == records[i - 1].labels && r.label_count == records[i - 1].label_count;
     if (!shares_labels) {
       shared_labels = arena->labels.data() + arena->labels.size();
       for (uint32_t l = 0; l < r.label_count; ++l) {

@@ -13,9 +13,9 @@
 namespace sluice::core {
 
 struct Arena {
-  std::unique_ptr<char[]> bytes;       // what was copied
+  std::unique_ptr<char[]> bytes;         // what was copied
   std::vector<BufferPool::Owned> moved;  // blocks a source handed over at emit
-  std::vector<sluice_label_t> labels;  // label and metadata arrays the records point into
+  std::vector<sluice_label_t> labels;    // label and metadata arrays the records point into
 };
 
 class Batch {

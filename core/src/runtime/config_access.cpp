@@ -6,7 +6,10 @@ namespace sluice::core {
 
 ConfigAccess::ConfigAccess(YAML::Node node, std::string path, const YamlReader& reader,
                            std::vector<std::string> ignored)
-    : node_(std::move(node)), path_(std::move(path)), reader_(reader), ignored_(std::move(ignored)) {}
+    : node_(std::move(node)),
+      path_(std::move(path)),
+      reader_(reader),
+      ignored_(std::move(ignored)) {}
 
 YAML::Node ConfigAccess::get(const char* key) {
   asked_.insert(key);

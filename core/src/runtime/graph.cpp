@@ -60,15 +60,19 @@ bool Graph::FanOut::deliver(std::unique_ptr<Batch> batch, std::stop_token stop) 
     } else {
       taken = to.inbox->push(copy, stop);
     }
-    if (auto* g = to.instance->counters().queue_events) g->Set(static_cast<double>(to.inbox->events()));
+    if (auto* g = to.instance->counters().queue_events)
+      g->Set(static_cast<double>(to.inbox->events()));
     if (!taken) return false;  // what was not taken fails back to the source
   }
   return true;
 }
 
-Graph::Graph(PipelineConfig config, Metrics& metrics) : config_(std::move(config)), metrics_(metrics) {}
+Graph::Graph(PipelineConfig config, Metrics& metrics)
+    : config_(std::move(config)), metrics_(metrics) {}
 
-Graph::~Graph() { stop(); }
+Graph::~Graph() {
+  stop();
+}
 
 bool Graph::build(const PluginCatalog& catalog, Diagnostics& diags) {
   YamlReader reader(config_.file, diags);
@@ -132,7 +136,8 @@ void Graph::run_worker(Node& node, StopSignal& stop) {
     auto r = node.inbox->pop(batch, std::chrono::milliseconds(250), stop.token());
     if (r == BatchQueue::Pop::closed) break;
     if (r == BatchQueue::Pop::timeout) continue;
-    if (counters.queue_events) counters.queue_events->Set(static_cast<double>(node.inbox->events()));
+    if (counters.queue_events)
+      counters.queue_events->Set(static_cast<double>(node.inbox->events()));
     size_t before = batch->size();
     counters.received->Increment(static_cast<double>(before));
     if (!node.instance->process(*batch)) {
@@ -185,7 +190,8 @@ void Graph::stop() {
           n->worker->request_stop();
           auto late = n->worker->join_until(
               std::chrono::steady_clock::now() + n->config.stop_deadline, true);
-          if (!late.empty()) n->instance->record_violation("stop_deadline", "core worker stuck in on_process");
+          if (!late.empty())
+            n->instance->record_violation("stop_deadline", "core worker stuck in on_process");
         }
       } else {
         n->instance->wait_for_threads(drain_until);

@@ -13,11 +13,21 @@ namespace {
 PluginInstance& instance(sluice_context_host_ptr ctx) {
   return *reinterpret_cast<PluginInstance*>(ctx);
 }
-StopSignal& stop_of(sluice_stop_host_ptr stop) { return *reinterpret_cast<StopSignal*>(stop); }
-Batch& batch_of(sluice_batch_host_ptr b) { return *reinterpret_cast<Batch*>(b); }
-ConfigAccess& config_of(sluice_config_host_ptr c) { return *reinterpret_cast<ConfigAccess*>(c); }
-std::string_view sv(sluice_str_t s) { return {s.data, s.size}; }
-sluice_str_t to_str(const std::string& s) { return {s.data(), s.size()}; }
+StopSignal& stop_of(sluice_stop_host_ptr stop) {
+  return *reinterpret_cast<StopSignal*>(stop);
+}
+Batch& batch_of(sluice_batch_host_ptr b) {
+  return *reinterpret_cast<Batch*>(b);
+}
+ConfigAccess& config_of(sluice_config_host_ptr c) {
+  return *reinterpret_cast<ConfigAccess*>(c);
+}
+std::string_view sv(sluice_str_t s) {
+  return {s.data, s.size};
+}
+sluice_str_t to_str(const std::string& s) {
+  return {s.data(), s.size()};
+}
 
 template <class F>
 auto guarded(F&& f, decltype(f()) on_error) noexcept -> decltype(f()) {
@@ -55,7 +65,9 @@ sluice_status_t cb_spawn(sluice_context_host_ptr ctx, sluice_str_t name, sluice_
       SLUICE_ERROR);
 }
 
-int cb_stop_requested(sluice_stop_host_ptr stop) { return stop_of(stop).requested() ? 1 : 0; }
+int cb_stop_requested(sluice_stop_host_ptr stop) {
+  return stop_of(stop).requested() ? 1 : 0;
+}
 
 int cb_stop_wait(sluice_stop_host_ptr stop, int64_t timeout_ms) {
   return guarded(
@@ -81,7 +93,9 @@ void* cb_buffer_alloc(sluice_context_host_ptr, size_t size) {
   return guarded([&] { return BufferPool::allocate(size); }, static_cast<void*>(nullptr));
 }
 
-void cb_buffer_free(sluice_context_host_ptr, void* block) { BufferPool::release(block); }
+void cb_buffer_free(sluice_context_host_ptr, void* block) {
+  BufferPool::release(block);
+}
 
 sluice_status_t cb_take(sluice_context_host_ptr ctx, int64_t timeout_ms,
                         sluice_batch_host_ptr* out) {
@@ -157,31 +171,37 @@ int cb_config_string(sluice_config_host_ptr cfg, const char* key, sluice_str_t* 
 }
 
 int cb_config_int(sluice_config_host_ptr cfg, const char* key, int64_t* out) {
-  return config_read(cfg, key, out, [](const YamlReader& r, const YAML::Node& n,
-                                       const std::string& p) { return r.integer(n, p); });
+  return config_read(cfg, key, out,
+                     [](const YamlReader& r, const YAML::Node& n, const std::string& p) {
+                       return r.integer(n, p);
+                     });
 }
 
 int cb_config_double(sluice_config_host_ptr cfg, const char* key, double* out) {
-  return config_read(cfg, key, out, [](const YamlReader& r, const YAML::Node& n,
-                                       const std::string& p) { return r.number(n, p); });
+  return config_read(cfg, key, out,
+                     [](const YamlReader& r, const YAML::Node& n, const std::string& p) {
+                       return r.number(n, p);
+                     });
 }
 
 int cb_config_bool(sluice_config_host_ptr cfg, const char* key, int* out) {
-  return config_read(cfg, key, out, [](const YamlReader& r, const YAML::Node& n,
-                                       const std::string& p) -> std::optional<int> {
-    auto b = r.boolean(n, p);
-    if (!b) return std::nullopt;
-    return *b ? 1 : 0;
-  });
+  return config_read(
+      cfg, key, out,
+      [](const YamlReader& r, const YAML::Node& n, const std::string& p) -> std::optional<int> {
+        auto b = r.boolean(n, p);
+        if (!b) return std::nullopt;
+        return *b ? 1 : 0;
+      });
 }
 
 int cb_config_duration_ms(sluice_config_host_ptr cfg, const char* key, int64_t* out) {
-  return config_read(cfg, key, out, [](const YamlReader& r, const YAML::Node& n,
-                                       const std::string& p) -> std::optional<int64_t> {
-    auto d = r.duration(n, p);
-    if (!d) return std::nullopt;
-    return d->count();
-  });
+  return config_read(
+      cfg, key, out,
+      [](const YamlReader& r, const YAML::Node& n, const std::string& p) -> std::optional<int64_t> {
+        auto d = r.duration(n, p);
+        if (!d) return std::nullopt;
+        return d->count();
+      });
 }
 
 int cb_config_list_item(sluice_config_host_ptr cfg, const char* key, size_t index,
@@ -313,6 +333,8 @@ const sluice_host_api_t table = [] {
 
 }  // namespace
 
-const sluice_host_api_t* host_api() { return &table; }
+const sluice_host_api_t* host_api() {
+  return &table;
+}
 
 }  // namespace sluice::core

@@ -37,12 +37,14 @@ PluginInstance::PluginInstance(std::shared_ptr<const PluginLibrary> library,
       d_(library_->descriptor),
       settings_(std::move(settings)),
       metrics_(metrics),
-      counters_(metrics.component(settings_.id, library_->name,
-                                  settings_.kind != NodeKind::source)),
+      counters_(
+          metrics.component(settings_.id, library_->name, settings_.kind != NodeKind::source)),
       logger_(component_logger(settings_.id)),
       ledger_(settings_.id, library_->name) {}
 
-PluginInstance::~PluginInstance() { destroy(); }
+PluginInstance::~PluginInstance() {
+  destroy();
+}
 
 bool PluginInstance::configure(const YAML::Node& node, const YamlReader& reader,
                                const std::string& path, const std::vector<std::string>& ignored) {
@@ -88,9 +90,9 @@ bool PluginInstance::start() {
   lock.unlock();
   if (!done) {
     helper.detach();
-    record_violation("start_deadline", "start did not return within " +
-                                           std::to_string(settings_.start_deadline.count()) +
-                                           " ms");
+    record_violation(
+        "start_deadline",
+        "start did not return within " + std::to_string(settings_.start_deadline.count()) + " ms");
     return false;
   }
   helper.join();
@@ -116,7 +118,8 @@ StopReport PluginInstance::stop() {
   ledger_.request_stop();
   if (self_ != nullptr && d_.on_stop != nullptr) d_.on_stop(self_);
   report.late_threads = ledger_.join_until(started + settings_.stop_deadline, true);
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   report.spawned = ledger_.spawned();
   report.joined = ledger_.joined();
   report.met_deadline = report.late_threads.empty();
@@ -124,8 +127,8 @@ StopReport PluginInstance::stop() {
   if (!report.met_deadline) {
     record_violation("stop_deadline",
                      "threads still running " + std::to_string(settings_.stop_deadline.count()) +
-                         " ms after stop: " + join(report.late_threads) + " (ledger: " +
-                         std::to_string(report.spawned) + " spawned, " +
+                         " ms after stop: " + join(report.late_threads) +
+                         " (ledger: " + std::to_string(report.spawned) + " spawned, " +
                          std::to_string(report.joined) + " joined)");
   } else if (state_ != InstanceState::violated && state_ != InstanceState::failed) {
     state_ = InstanceState::stopped;
@@ -228,9 +231,9 @@ sluice_metric_host_ptr PluginInstance::metric_new(sluice_metric_type_t type, con
   all["component_id"] = settings_.id;
   all["component_type"] = library_->name;
   std::string why;
-  auto metric = metrics_.plugin_metric(type, name != nullptr ? name : "", help != nullptr ? help : "",
-                                       all, std::vector<double>(buckets, buckets + bucket_count),
-                                       why);
+  auto metric =
+      metrics_.plugin_metric(type, name != nullptr ? name : "", help != nullptr ? help : "", all,
+                             std::vector<double>(buckets, buckets + bucket_count), why);
   if (!metric) {
     logger_->error("{}", why);
     return nullptr;
@@ -244,7 +247,8 @@ const std::string& PluginInstance::state_dir() {
   std::call_once(state_dir_once_, [&] {
     std::error_code ec;
     std::filesystem::create_directories(settings_.state_dir, ec);
-    if (ec) logger_->error("cannot create state directory {}: {}", settings_.state_dir, ec.message());
+    if (ec)
+      logger_->error("cannot create state directory {}: {}", settings_.state_dir, ec.message());
   });
   return settings_.state_dir;
 }

@@ -168,7 +168,7 @@ typedef struct sluice_host_api_t {
    * with the right type, 0 if absent; a present value of the wrong type is reported by the
    * host with its YAML path and position, and reads as absent. The host remembers which keys
    * were read, and reports the others as unknown. A config handle is valid only during
- * on_create: read everything there. */
+   * on_create: read everything there. */
   int (*callback_config_string)(sluice_config_host_ptr cfg, const char* key, sluice_str_t* out);
   int (*callback_config_int)(sluice_config_host_ptr cfg, const char* key, int64_t* out);
   int (*callback_config_double)(sluice_config_host_ptr cfg, const char* key, double* out);
@@ -239,7 +239,7 @@ typedef struct sluice_plugin_descriptor_t {
   (offsetof(sluice_plugin_descriptor_t, on_process) + sizeof(void*))
 
 typedef const sluice_plugin_descriptor_t* (*sluice_plugin_entry_fn_t)(uint16_t host_abi_major,
-                                                                       uint16_t host_abi_minor);
+                                                                      uint16_t host_abi_minor);
 
 #ifdef __cplusplus
 }

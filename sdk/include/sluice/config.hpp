@@ -13,8 +13,12 @@
 
 namespace sluice {
 
-inline std::string_view view(sluice_str_t s) { return {s.data, s.size}; }
-inline sluice_str_t str(std::string_view s) { return {s.data(), s.size()}; }
+inline std::string_view view(sluice_str_t s) {
+  return {s.data, s.size};
+}
+inline sluice_str_t str(std::string_view s) {
+  return {s.data(), s.size()};
+}
 
 // Every getter marks its key as read; keys never read are reported as unknown by the host.
 // A present value of the wrong type has already been reported by the host and reads as absent.

@@ -133,8 +133,7 @@ class Context {
   // Sources: emits records whose bytes the plugin keeps (they are copied).
   Status emit(const StopToken& stop, const sluice_record_t* records, size_t count,
               uint64_t cookie) const {
-    return to_status(
-        host_->callback_emit(ctx_, stop.raw(), records, count, cookie, nullptr, 0));
+    return to_status(host_->callback_emit(ctx_, stop.raw(), records, count, cookie, nullptr, 0));
   }
 
   // Sinks: the next batch of the inbox.
@@ -183,8 +182,7 @@ class Context {
   Metric metric(sluice_metric_type_t type, const char* name, const char* help,
                 const LabelSet& labels, const std::vector<double>& buckets) const {
     return Metric(host_, host_->callback_metric_new(ctx_, type, name, help, labels.data(),
-                                                    labels.size(), buckets.data(),
-                                                    buckets.size()));
+                                                    labels.size(), buckets.data(), buckets.size()));
   }
 
   const sluice_host_api_t* host_;

@@ -149,10 +149,10 @@ struct Adapter {
 }  // namespace sluice
 
 // Declares the library's one plugin. Use once, in one source file of the library.
-#define SLUICE_PLUGIN(Class, Name, Version, Description)                                    \
-  extern "C" SLUICE_EXPORT const sluice_plugin_descriptor_t* sluice_plugin_entry(           \
-      uint16_t /*host_abi_major*/, uint16_t /*host_abi_minor*/) {                            \
-    static const sluice_plugin_descriptor_t descriptor =                                    \
-        ::sluice::detail::Adapter<Class>::descriptor(Name, Version, Description);           \
-    return &descriptor;                                                                     \
+#define SLUICE_PLUGIN(Class, Name, Version, Description)                          \
+  extern "C" SLUICE_EXPORT const sluice_plugin_descriptor_t* sluice_plugin_entry( \
+      uint16_t /*host_abi_major*/, uint16_t /*host_abi_minor*/) {                 \
+    static const sluice_plugin_descriptor_t descriptor =                          \
+        ::sluice::detail::Adapter<Class>::descriptor(Name, Version, Description); \
+    return &descriptor;                                                           \
   }

@@ -10,7 +10,9 @@ sluice_status_t create(const sluice_host_api_t*, sluice_context_host_ptr, sluice
   *out = nullptr;
   return SLUICE_ERROR;
 }
-sluice_status_t start(sluice_instance_plugin_ptr) { return SLUICE_OK; }
+sluice_status_t start(sluice_instance_plugin_ptr) {
+  return SLUICE_OK;
+}
 void destroy(sluice_instance_plugin_ptr) {}
 }  // namespace
 

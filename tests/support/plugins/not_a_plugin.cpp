@@ -1,2 +1,4 @@
 // A shared library with no Sluice entry point.
-extern "C" int not_a_plugin_function() { return 42; }
+extern "C" int not_a_plugin_function() {
+  return 42;
+}

@@ -106,8 +106,8 @@ class FakeHost {
   // Configuration. Returns false when the plugin reported errors (see config_errors()).
   bool create(FakeConfig config) {
     config_ = std::make_unique<Cfg>(this, std::move(config), "");
-    sluice_status_t s = d_.on_create(&api_, ctx(), reinterpret_cast<sluice_config_host_ptr>(config_.get()),
-                                     &self_);
+    sluice_status_t s =
+        d_.on_create(&api_, ctx(), reinterpret_cast<sluice_config_host_ptr>(config_.get()), &self_);
     if (s == SLUICE_OK && self_ != nullptr) config_->unknown_keys(errors_);
     if (s != SLUICE_OK && errors_.empty()) errors_.push_back("on_create failed");
     if (!errors_.empty() && self_ != nullptr) {
@@ -187,7 +187,8 @@ class FakeHost {
   // Processors: runs one batch through on_process and returns what came out.
   std::vector<FakeRecord> process(const std::vector<FakeRecord>& in, bool* ok = nullptr) {
     auto batch = std::make_unique<Batch>(in);
-    bool s = d_.on_process(self_, reinterpret_cast<sluice_batch_host_ptr>(batch.get())) == SLUICE_OK;
+    bool s =
+        d_.on_process(self_, reinterpret_cast<sluice_batch_host_ptr>(batch.get())) == SLUICE_OK;
     if (ok != nullptr) *ok = s;
     return batch->records;
   }
@@ -245,11 +246,17 @@ class FakeHost {
       metadata.reserve(records.size());
       for (const auto& r : records) {
         auto& l = labels.emplace_back();
-        for (const auto& [k, v] : r.labels) l.push_back({{k.data(), k.size()}, {v.data(), v.size()}});
+        for (const auto& [k, v] : r.labels)
+          l.push_back({{k.data(), k.size()}, {v.data(), v.size()}});
         auto& m = metadata.emplace_back();
-        for (const auto& [k, v] : r.metadata) m.push_back({{k.data(), k.size()}, {v.data(), v.size()}});
-        views.push_back({r.timestamp_ns, {r.line.data(), r.line.size()}, l.data(),
-                         static_cast<uint32_t>(l.size()), m.data(), static_cast<uint32_t>(m.size())});
+        for (const auto& [k, v] : r.metadata)
+          m.push_back({{k.data(), k.size()}, {v.data(), v.size()}});
+        views.push_back({r.timestamp_ns,
+                         {r.line.data(), r.line.size()},
+                         l.data(),
+                         static_cast<uint32_t>(l.size()),
+                         m.data(),
+                         static_cast<uint32_t>(m.size())});
       }
     }
     std::vector<FakeRecord> records;
@@ -257,13 +264,15 @@ class FakeHost {
     std::vector<std::vector<sluice_label_t>> labels, metadata;
   };
   struct Cfg {
-    Cfg(FakeHost* h, FakeConfig c, std::string p) : host(h), config(std::move(c)), path(std::move(p)) {}
+    Cfg(FakeHost* h, FakeConfig c, std::string p)
+        : host(h), config(std::move(c)), path(std::move(p)) {}
     const FakeConfig::Value* get(const char* key) {
       asked.push_back(key);
       return config.find(key);
     }
     std::string where(const char* key) const {
-      return key == nullptr ? (path.empty() ? "<root>" : path) : (path.empty() ? key : path + "." + key);
+      return key == nullptr ? (path.empty() ? "<root>" : path)
+                            : (path.empty() ? key : path + "." + key);
     }
     void unknown_keys(std::vector<std::string>& errors) const {
       for (const auto& [k, v] : config.entries()) {
@@ -318,13 +327,16 @@ class FakeHost {
   static int cb_stop_wait(sluice_stop_host_ptr s, int64_t ms) {
     FakeHost& h = host_of_stop(s);
     std::unique_lock lock(h.mutex_);
-    return h.cv_.wait_for(lock, std::chrono::milliseconds(ms), [&] { return h.stop_requested_; }) ? 1 : 0;
+    return h.cv_.wait_for(lock, std::chrono::milliseconds(ms), [&] { return h.stop_requested_; })
+               ? 1
+               : 0;
   }
   static int cb_stop_fd(sluice_stop_host_ptr) { return -1; }  // the fake offers no descriptor
   static void* cb_buffer_alloc(sluice_context_host_ptr, size_t size) { return std::malloc(size); }
   static void cb_buffer_free(sluice_context_host_ptr, void* block) { std::free(block); }
-  static sluice_status_t cb_emit(sluice_context_host_ptr c, sluice_stop_host_ptr, const sluice_record_t* r,
-                                 size_t n, uint64_t cookie, const sluice_buffer_t* blocks, size_t block_count) {
+  static sluice_status_t cb_emit(sluice_context_host_ptr c, sluice_stop_host_ptr,
+                                 const sluice_record_t* r, size_t n, uint64_t cookie,
+                                 const sluice_buffer_t* blocks, size_t block_count) {
     FakeHost& h = host(c);
     // Like the engine, the fake takes the blocks whatever happens; it keeps copies of the lines.
     struct Free {
@@ -353,7 +365,8 @@ class FakeHost {
     h.cv_.notify_all();
     return SLUICE_OK;
   }
-  static sluice_status_t cb_take(sluice_context_host_ptr c, int64_t ms, sluice_batch_host_ptr* out) {
+  static sluice_status_t cb_take(sluice_context_host_ptr c, int64_t ms,
+                                 sluice_batch_host_ptr* out) {
     FakeHost& h = host(c);
     std::unique_lock lock(h.mutex_);
     *out = nullptr;
@@ -367,7 +380,8 @@ class FakeHost {
     }
     return ready ? SLUICE_STOPPED : SLUICE_TIMEOUT;
   }
-  static void cb_finish(sluice_context_host_ptr c, sluice_batch_host_ptr b, sluice_outcome_t o, sluice_str_t) {
+  static void cb_finish(sluice_context_host_ptr c, sluice_batch_host_ptr b, sluice_outcome_t o,
+                        sluice_str_t) {
     FakeHost& h = host(c);
     delete reinterpret_cast<Batch*>(b);
     std::lock_guard lock(h.mutex_);
@@ -395,8 +409,10 @@ class FakeHost {
       FakeRecord rec;
       rec.line = sv(r[i].line);
       rec.timestamp_ns = r[i].timestamp_ns;
-      for (uint32_t l = 0; l < r[i].label_count; ++l) rec.labels.emplace_back(sv(r[i].labels[l].name), sv(r[i].labels[l].value));
-      for (uint32_t m = 0; m < r[i].metadata_count; ++m) rec.metadata.emplace_back(sv(r[i].metadata[m].name), sv(r[i].metadata[m].value));
+      for (uint32_t l = 0; l < r[i].label_count; ++l)
+        rec.labels.emplace_back(sv(r[i].labels[l].name), sv(r[i].labels[l].value));
+      for (uint32_t m = 0; m < r[i].metadata_count; ++m)
+        rec.metadata.emplace_back(sv(r[i].metadata[m].name), sv(r[i].metadata[m].value));
       fresh.push_back(std::move(rec));
     }
     batch.records = std::move(fresh);
@@ -416,7 +432,8 @@ class FakeHost {
     return 1;
   }
   template <class T, class Parse>
-  static int parse_scalar(sluice_config_host_ptr c, const char* key, T* out, Parse parse, const char* what) {
+  static int parse_scalar(sluice_config_host_ptr c, const char* key, T* out, Parse parse,
+                          const char* what) {
     auto* s = scalar(c, key);
     if (s == nullptr) return 0;
     try {
@@ -432,32 +449,42 @@ class FakeHost {
     return 0;
   }
   static int cb_config_int(sluice_config_host_ptr c, const char* key, int64_t* out) {
-    return parse_scalar<int64_t>(c, key, out, [](const std::string& s, size_t* u) { return std::stoll(s, u); }, "an integer");
+    return parse_scalar<int64_t>(
+        c, key, out, [](const std::string& s, size_t* u) { return std::stoll(s, u); },
+        "an integer");
   }
   static int cb_config_double(sluice_config_host_ptr c, const char* key, double* out) {
-    return parse_scalar<double>(c, key, out, [](const std::string& s, size_t* u) { return std::stod(s, u); }, "a number");
+    return parse_scalar<double>(
+        c, key, out, [](const std::string& s, size_t* u) { return std::stod(s, u); }, "a number");
   }
   static int cb_config_bool(sluice_config_host_ptr c, const char* key, int* out) {
-    return parse_scalar<int>(c, key, out, [](const std::string& s, size_t* u) {
-      *u = s.size();
-      if (s == "true") return 1;
-      if (s == "false") return 0;
-      throw std::invalid_argument(s);
-    }, "true or false");
+    return parse_scalar<int>(
+        c, key, out,
+        [](const std::string& s, size_t* u) {
+          *u = s.size();
+          if (s == "true") return 1;
+          if (s == "false") return 0;
+          throw std::invalid_argument(s);
+        },
+        "true or false");
   }
   static int cb_config_duration_ms(sluice_config_host_ptr c, const char* key, int64_t* out) {
-    return parse_scalar<int64_t>(c, key, out, [](const std::string& s, size_t* u) -> int64_t {
-      double v = std::stod(s, u);
-      std::string unit = s.substr(*u);
-      *u = s.size();
-      if (unit.empty() || unit == "s") return static_cast<int64_t>(v * 1000);
-      if (unit == "ms") return static_cast<int64_t>(v);
-      if (unit == "m") return static_cast<int64_t>(v * 60000);
-      if (unit == "h") return static_cast<int64_t>(v * 3600000);
-      throw std::invalid_argument(s);
-    }, "a duration");
+    return parse_scalar<int64_t>(
+        c, key, out,
+        [](const std::string& s, size_t* u) -> int64_t {
+          double v = std::stod(s, u);
+          std::string unit = s.substr(*u);
+          *u = s.size();
+          if (unit.empty() || unit == "s") return static_cast<int64_t>(v * 1000);
+          if (unit == "ms") return static_cast<int64_t>(v);
+          if (unit == "m") return static_cast<int64_t>(v * 60000);
+          if (unit == "h") return static_cast<int64_t>(v * 3600000);
+          throw std::invalid_argument(s);
+        },
+        "a duration");
   }
-  static int cb_config_list_item(sluice_config_host_ptr c, const char* key, size_t i, sluice_str_t* out) {
+  static int cb_config_list_item(sluice_config_host_ptr c, const char* key, size_t i,
+                                 sluice_str_t* out) {
     auto* v = cfg(c).get(key);
     if (v == nullptr) return 0;
     if (auto* s = std::get_if<std::string>(&v->v)) {
@@ -472,7 +499,8 @@ class FakeHost {
     }
     return 0;
   }
-  static int cb_config_map_item(sluice_config_host_ptr c, const char* key, size_t i, sluice_str_t* name, sluice_str_t* value) {
+  static int cb_config_map_item(sluice_config_host_ptr c, const char* key, size_t i,
+                                sluice_str_t* name, sluice_str_t* value) {
     auto* v = cfg(c).get(key);
     if (v == nullptr) return 0;
     auto* m = std::get_if<std::shared_ptr<FakeConfig>>(&v->v);
@@ -495,8 +523,9 @@ class FakeHost {
   static void cb_config_error(sluice_config_host_ptr c, const char* key, sluice_str_t m) {
     cfg(c).host->errors_.push_back(cfg(c).where(key) + ": " + sv(m));
   }
-  static sluice_metric_host_ptr cb_metric_new(sluice_context_host_ptr c, sluice_metric_type_t t, const char* name,
-                                              const char*, const sluice_label_t*, size_t, const double*, size_t) {
+  static sluice_metric_host_ptr cb_metric_new(sluice_context_host_ptr c, sluice_metric_type_t t,
+                                              const char* name, const char*, const sluice_label_t*,
+                                              size_t, const double*, size_t) {
     FakeHost& h = host(c);
     std::lock_guard lock(h.mutex_);
     h.metrics_.push_back({&h, name, t, 0});
