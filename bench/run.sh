@@ -1,14 +1,27 @@
 #!/usr/bin/env bash
-# Builds the optimised preset and prints the benchmarks' figures.
-#   bench/run.sh            the graph: demo_source -> filter -> blackhole_sink
+# Builds the optimised preset and prints the benchmarks' figures:
+#   - the graph, demo_source -> filter -> blackhole_sink, for 100-byte and 1 KiB records;
+#   - where its CPU goes: the engine's share (graph, queues, acknowledgements, batches)
+#     against the plugins' own work, from a perf profile of the 100-byte run.
 # Each run is a fresh process, so peak RSS is that run's own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --with-bench
 cmake --preset default >/dev/null
 cmake --build --preset default --target graph_throughput >/dev/null
 
 echo "graph: demo_source -> filter (RE2, keeps all) -> blackhole_sink, batches of 1000"
 printf "%10s  %6s  %12s  %9s  %7s  %7s  %8s\n" records bytes events/s MB/s wall_s cpu_s rss_MiB
-build/bin/graph_throughput 10000000 100
-build/bin/graph_throughput 2000000 1024
+for run in 1 2 3; do build/bin/graph_throughput 10000000 100; done
+for run in 1 2 3; do build/bin/graph_throughput 2000000 1024; done
+
+echo
+echo "CPU profile of the 100-byte run (perf, cpu-clock samples charged to whose code caused them):"
+profile=$(mktemp -d)
+trap 'rm -rf "$profile"' EXIT
+if perf record -q -e cpu-clock -F 4000 --call-graph dwarf,16384 -o "$profile/perf.data" \
+    build/bin/graph_throughput 4000000 100 >/dev/null 2>"$profile/err"; then
+  perf script -i "$profile/perf.data" 2>/dev/null | awk -f bench/attribute.awk
+else
+  echo "  perf could not record here: $(tail -1 "$profile/err")"
+fi

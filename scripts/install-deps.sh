@@ -10,12 +10,18 @@ packages=(
   libre2-dev catch2
 )
 # Only the test suite needs these: promtool checks the /metrics output.
-test_packages=(prometheus curl)
+test_packages=(prometheus)
+# Only the benchmarks' profile needs this.
+bench_packages=(linux-perf)
 
 want=("${packages[@]}")
-if [ "${1:-}" = "--with-tests" ]; then
-  want+=("${test_packages[@]}")
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --with-tests) want+=("${test_packages[@]}") ;;
+    --with-bench) want+=("${bench_packages[@]}") ;;
+    *) echo "install-deps: unknown option $arg (use --with-tests, --with-bench)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${want[@]}"; do

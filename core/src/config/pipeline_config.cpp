@@ -34,7 +34,7 @@ const char* section_name(NodeKind kind) {
 
 void unknown_key(const YamlReader& r, const YAML::Node& key, const std::string& path,
                  const std::vector<std::string>& known) {
-  std::string name = key.Scalar();
+  const std::string& name = key.Scalar();
   std::string message = "unknown key '" + name + "'";
   std::string guess = closest_match(name, known);
   if (!guess.empty()) message += " (did you mean '" + guess + "'?)";
@@ -184,6 +184,7 @@ void check_graph(const YamlReader& r, std::vector<NodeConfig>& nodes) {
   std::map<std::string, size_t> index;
   for (size_t i = 0; i < nodes.size(); ++i) index[nodes[i].id] = i;
   std::vector<std::string> ids;
+  ids.reserve(nodes.size());
   for (const auto& n : nodes) ids.push_back(n.id);
   bool inputs_ok = true;
   for (auto& n : nodes) {
@@ -242,6 +243,7 @@ void check_graph(const YamlReader& r, std::vector<NodeConfig>& nodes) {
   for (size_t i = 0; i < nodes.size(); ++i) visit(visit, i);
   if (cycle_reported) return;
   std::vector<NodeConfig> sorted;
+  sorted.reserve(order.size());
   for (size_t i : order) sorted.push_back(std::move(nodes[i]));
   nodes = std::move(sorted);
 }

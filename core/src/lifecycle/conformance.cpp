@@ -40,6 +40,8 @@ std::unique_ptr<Batch> sample_batch(uint64_t first, size_t n) {
   static const sluice_label_t labels[] = {{{"check", 5}, {"conformance", 11}}};
   std::vector<std::string> lines;
   std::vector<sluice_record_t> records;
+  records.reserve(n);
+  lines.reserve(n);
   for (size_t i = 0; i < n; ++i)
     lines.push_back("plugin-check record " + std::to_string(first + i));
   for (auto& l : lines) {
@@ -145,9 +147,9 @@ ConformanceResult check_conformance(const ConformanceOptions& options) {
       inbox.close();
       StopReport report = instance.stop();
       if (!report.met_deadline) {
-        std::string names;
-        for (const auto& n : report.late_threads) names += " " + n;
-        result.failures.push_back(at + "threads still running past the stop deadline:" + names);
+        std::string failure = at + "threads still running past the stop deadline:";
+        for (const auto& n : report.late_threads) failure.append(" ").append(n);
+        result.failures.push_back(std::move(failure));
       }
       if (report.spawned != report.joined) {
         result.failures.push_back(at + "ledger: " + std::to_string(report.spawned) + " spawned, " +

@@ -14,10 +14,6 @@ pm::Labels component_labels(const std::string& id, const std::string& type) {
 }
 }  // namespace
 
-// A plugin's series outlive its instance: a node restarted under the same id (a reload)
-// carries on counting in the same series, and totals never go back.
-PluginMetric::~PluginMetric() = default;
-
 void PluginMetric::record(double value) {
   switch (type_) {
     case SLUICE_METRIC_COUNTER:
@@ -121,12 +117,10 @@ void Metrics::config_reload(bool success) {
   reloads_.Add({{"result", success ? "success" : "failure"}}).Increment();
 }
 
-std::unique_ptr<PluginMetric> Metrics::plugin_metric(sluice_metric_type_t type,
-                                                     const std::string& name,
-                                                     const std::string& help,
-                                                     std::map<std::string, std::string> labels,
-                                                     const std::vector<double>& buckets,
-                                                     std::string& why) {
+std::unique_ptr<PluginMetric> Metrics::plugin_metric(
+    sluice_metric_type_t type, const std::string& name, const std::string& help,
+    const std::map<std::string, std::string>& labels, const std::vector<double>& buckets,
+    std::string& why) {
   std::lock_guard lock(plugin_mutex_);
   try {
     auto it = plugin_families_.find(name);
@@ -161,7 +155,7 @@ std::unique_ptr<PluginMetric> Metrics::plugin_metric(sluice_metric_type_t type,
       default: why = "unknown metric type"; return nullptr;
     }
     plugin_families_[name] = {type, family};
-    return std::make_unique<PluginMetric>(type, family, metric);
+    return std::make_unique<PluginMetric>(type, metric);
   } catch (const std::exception& e) {
     why = "metric '" + name + "' refused: " + e.what();
     return nullptr;

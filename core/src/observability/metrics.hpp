@@ -27,17 +27,15 @@ struct ComponentMetrics {
   prometheus::Gauge* queue_events = nullptr;  // sinks and processors only
 };
 
-// A metric a plugin made.
+// A metric a plugin made. Its series outlives the instance: a node restarted under the same
+// id (a reload) goes on counting in the same series, and totals never go back.
 class PluginMetric {
  public:
-  PluginMetric(sluice_metric_type_t type, void* family, void* metric)
-      : type_(type), family_(family), metric_(metric) {}
-  ~PluginMetric();
+  PluginMetric(sluice_metric_type_t type, void* metric) : type_(type), metric_(metric) {}
   void record(double value);
 
  private:
   sluice_metric_type_t type_;
-  void* family_;
   void* metric_;
 };
 
@@ -56,7 +54,7 @@ class Metrics {
   // when the name is not a valid metric name or is taken by another type.
   std::unique_ptr<PluginMetric> plugin_metric(sluice_metric_type_t type, const std::string& name,
                                               const std::string& help,
-                                              std::map<std::string, std::string> labels,
+                                              const std::map<std::string, std::string>& labels,
                                               const std::vector<double>& buckets, std::string& why);
 
   // The text exposition, with the process gauges read just before.

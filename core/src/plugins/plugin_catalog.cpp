@@ -19,7 +19,7 @@ PluginCatalog PluginCatalog::discover(const std::vector<std::string>& dirs) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) continue;
     if (auto bad = check_path_ownership(dir); !bad.empty()) {
-      catalog.refused_.push_back({dir, dir + ": plugin directory refused: " + bad});
+      catalog.refused_.push_back({dir, dir + ": plugin directory refused: " += bad});
       continue;
     }
     std::vector<std::string> files;

@@ -11,7 +11,7 @@ void BatchQueue::admit(std::unique_ptr<Batch>& batch) {
   not_empty_.notify_one();
 }
 
-bool BatchQueue::push(std::unique_ptr<Batch>& batch, std::stop_token stop) {
+bool BatchQueue::push(std::unique_ptr<Batch>& batch, const std::stop_token& stop) {
   std::unique_lock lock(mutex_);
   size_t n = batch->size();
   if (!not_full_.wait(lock, stop, [&] { return closed_ || fits(n); })) return false;
@@ -28,7 +28,7 @@ bool BatchQueue::try_push(std::unique_ptr<Batch>& batch) {
 }
 
 BatchQueue::Pop BatchQueue::pop(std::unique_ptr<Batch>& out, std::chrono::milliseconds timeout,
-                                std::stop_token stop) {
+                                const std::stop_token& stop) {
   std::unique_lock lock(mutex_);
   bool ready = not_empty_.wait_for(lock, stop, timeout, [&] { return closed_ || !items_.empty(); });
   if (stop.stop_requested()) return Pop::closed;

@@ -19,13 +19,14 @@ class BatchQueue {
   // Waits while the queue is full. A batch larger than the whole bound is let in alone, into
   // an empty queue, so that it cannot wait forever. Returns false, leaving the batch with the
   // caller, when stop is requested or the queue is closed.
-  bool push(std::unique_ptr<Batch>& batch, std::stop_token stop);
+  bool push(std::unique_ptr<Batch>& batch, const std::stop_token& stop);
   // As push, but returns false at once when the batch does not fit.
   bool try_push(std::unique_ptr<Batch>& batch);
 
   enum class Pop { item, timeout, closed };
   // closed once the queue is closed and empty, or stop is requested.
-  Pop pop(std::unique_ptr<Batch>& out, std::chrono::milliseconds timeout, std::stop_token stop);
+  Pop pop(std::unique_ptr<Batch>& out, std::chrono::milliseconds timeout,
+          const std::stop_token& stop);
 
   // No more pushes; what is queued can still be taken.
   void close();

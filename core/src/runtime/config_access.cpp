@@ -4,12 +4,9 @@
 
 namespace sluice::core {
 
-ConfigAccess::ConfigAccess(YAML::Node node, std::string path, const YamlReader& reader,
+ConfigAccess::ConfigAccess(const YAML::Node& node, std::string path, const YamlReader& reader,
                            std::vector<std::string> ignored)
-    : node_(std::move(node)),
-      path_(std::move(path)),
-      reader_(reader),
-      ignored_(std::move(ignored)) {}
+    : node_(node), path_(std::move(path)), reader_(reader), ignored_(std::move(ignored)) {}
 
 YAML::Node ConfigAccess::get(const char* key) {
   asked_.insert(key);

@@ -16,7 +16,7 @@ namespace sluice::core {
 class ConfigAccess {
  public:
   // ignored: keys that belong to the core (type, inputs, ...) and are not the plugin's.
-  ConfigAccess(YAML::Node node, std::string path, const YamlReader& reader,
+  ConfigAccess(const YAML::Node& node, std::string path, const YamlReader& reader,
                std::vector<std::string> ignored = {});
 
   // The value under key, or an undefined node; marks key as asked for.

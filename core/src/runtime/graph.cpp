@@ -22,12 +22,11 @@ uint32_t kind_code(NodeKind kind) {
 // Hands each downstream node its copy of a batch.
 class Graph::FanOut final : public Output {
  public:
-  explicit FanOut(Metrics& metrics) : metrics_(metrics) {}
   void add(Node* target) { targets_.push_back(target); }
   bool deliver(std::unique_ptr<Batch> batch, std::stop_token stop) override;
 
  private:
-  Metrics& metrics_;
+  static bool offer(Node& to, std::unique_ptr<Batch> copy, const std::stop_token& stop);
   std::vector<Node*> targets_;
 };
 
@@ -44,27 +43,33 @@ bool Graph::FanOut::deliver(std::unique_ptr<Batch> batch, std::stop_token stop) 
     batch->finish(SLUICE_OUTCOME_DELIVERED);
     return true;
   }
-  for (size_t i = 0; i < targets_.size(); ++i) {
-    Node& to = *targets_[i];
-    std::unique_ptr<Batch> copy = i + 1 < targets_.size() ? batch->share() : std::move(batch);
-    size_t n = copy->size();
-    bool taken;
-    if (to.config.when_full == WhenFull::drop_newest) {
-      taken = to.inbox->try_push(copy);
-      if (!taken) {
-        // Dropped on purpose, and counted: it is finished, not failed.
-        to.instance->counters().discarded->Increment(static_cast<double>(n));
-        copy->finish(SLUICE_OUTCOME_DELIVERED);
-        continue;
-      }
-    } else {
-      taken = to.inbox->push(copy, stop);
-    }
-    if (auto* g = to.instance->counters().queue_events)
-      g->Set(static_cast<double>(to.inbox->events()));
-    if (!taken) return false;  // what was not taken fails back to the source
+  // Copies for all but the last target; the last takes the batch itself. A copy not taken
+  // fails back to the source, and so does the batch if we return early.
+  for (size_t i = 0; i + 1 < targets_.size(); ++i) {
+    if (!offer(*targets_[i], batch->share(), stop)) return false;
   }
-  return true;
+  return offer(*targets_.back(), std::move(batch), stop);
+}
+
+bool Graph::FanOut::offer(Node& to, std::unique_ptr<Batch> copy, const std::stop_token& stop) {
+  const auto& counters = to.instance->counters();
+  bool taken = false;
+  if (to.config.when_full == WhenFull::drop_newest) {
+    size_t n = copy->size();
+    taken = to.inbox->try_push(copy);
+    if (!taken) {
+      // Dropped on purpose, and counted: it is finished, not failed.
+      counters.discarded->Increment(static_cast<double>(n));
+      copy->finish(SLUICE_OUTCOME_DELIVERED);
+      return true;
+    }
+  } else {
+    taken = to.inbox->push(copy, stop);
+  }
+  if (counters.queue_events != nullptr) {
+    counters.queue_events->Set(static_cast<double>(to.inbox->events()));
+  }
+  return taken;
 }
 
 Graph::Graph(PipelineConfig config, Metrics& metrics)
@@ -105,7 +110,7 @@ bool Graph::build(const PluginCatalog& catalog, Diagnostics& diags) {
       continue;
     }
     if (nc.kind != NodeKind::source) node->inbox = std::make_unique<BatchQueue>(nc.max_events);
-    if (nc.kind != NodeKind::sink) node->output = std::make_unique<FanOut>(metrics_);
+    if (nc.kind != NodeKind::sink) node->output = std::make_unique<FanOut>();
     node->instance->set_inbox(node->inbox.get());
     node->instance->set_output(node->output.get());
     nodes_.push_back(std::move(node));
@@ -124,7 +129,7 @@ bool Graph::build(const PluginCatalog& catalog, Diagnostics& diags) {
   return true;
 }
 
-void Graph::set_violation_handler(std::function<void()> handler) {
+void Graph::set_violation_handler(const std::function<void()>& handler) {
   for (auto& n : nodes_) n->instance->set_violation_handler(handler);
 }
 

@@ -30,7 +30,7 @@ class Graph {
   // processors and sinks, and destroys every instance. Safe to call twice.
   void stop();
 
-  void set_violation_handler(std::function<void()> handler);
+  void set_violation_handler(const std::function<void()>& handler);
   const PipelineConfig& config() const { return config_; }
   // The instance of a node, for tests and the API; null if unknown.
   PluginInstance* instance(const std::string& id) const;
