@@ -64,31 +64,35 @@ std::unique_ptr<Batch> Batch::copy_of(const sluice_record_t* records, size_t cou
 
   std::unique_ptr<Batch> batch(new Batch());
   batch->ack_ = std::move(ack);
-  batch->records_.reserve(count);
+  // Start from the source's records as they are, then fix up what points outside the blocks.
+  batch->records_.assign(records, records + count);
+  const sluice_label_t* previous = nullptr;
+  uint32_t previous_count = 0;
   const sluice_label_t* shared_labels = nullptr;
-  for (size_t i = 0; i < count; ++i) {
-    const auto& r = records[i];
-    sluice_record_t out{};
-    out.timestamp_ns = r.timestamp_ns;
-    out.line = block_count > 0 && inside(r.line, blocks, block_count) ? r.line : c.copy(r.line);
-    bool shares_labels =
-        i > 0 && r.labels == records[i - 1].labels && r.label_count == records[i - 1].label_count;
-    if (!shares_labels) {
-      shared_labels = arena->labels.data() + arena->labels.size();
-      for (uint32_t l = 0; l < r.label_count; ++l) {
-        arena->labels.push_back({c.copy(r.labels[l].name), c.copy(r.labels[l].value)});
+  for (auto& out : batch->records_) {
+    if (block_count == 0 || !inside(out.line, blocks, block_count)) out.line = c.copy(out.line);
+    if (out.label_count == 0) {
+      out.labels = nullptr;
+    } else {
+      if (out.labels != previous || out.label_count != previous_count) {
+        previous = out.labels;
+        previous_count = out.label_count;
+        shared_labels = arena->labels.data() + arena->labels.size();
+        for (uint32_t l = 0; l < out.label_count; ++l) {
+          arena->labels.push_back({c.copy(previous[l].name), c.copy(previous[l].value)});
+        }
       }
+      out.labels = shared_labels;
     }
-    out.labels = r.label_count > 0 ? shared_labels : nullptr;
-    out.label_count = r.label_count;
-    if (r.metadata_count > 0) {
+    if (out.metadata_count > 0) {
+      const sluice_label_t* from = out.metadata;
       out.metadata = arena->labels.data() + arena->labels.size();
-      for (uint32_t m = 0; m < r.metadata_count; ++m) {
-        arena->labels.push_back({c.copy(r.metadata[m].name), c.copy(r.metadata[m].value)});
+      for (uint32_t m = 0; m < out.metadata_count; ++m) {
+        arena->labels.push_back({c.copy(from[m].name), c.copy(from[m].value)});
       }
-      out.metadata_count = r.metadata_count;
+    } else {
+      out.metadata = nullptr;
     }
-    batch->records_.push_back(out);
   }
   batch->arenas_.push_back(std::move(arena));
   return batch;
