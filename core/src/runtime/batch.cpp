@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 
 namespace sluice::core {
 
@@ -22,6 +23,31 @@ size_t label_bytes(const sluice_label_t* labels, uint32_t count) {
   size_t n = 0;
   for (uint32_t i = 0; i < count; ++i) n += labels[i].name.size + labels[i].value.size;
   return n;
+}
+
+// Record arrays are recycled like line blocks: a steady stream then reuses warm memory
+// instead of faulting in fresh pages for every batch. Bounded, so memory stays bounded.
+constexpr size_t max_pooled_arrays = 64;
+constexpr size_t max_pooled_capacity = 1 << 16;
+std::mutex array_mutex;
+std::vector<std::vector<sluice_record_t>>& array_pool() {
+  static auto* pool = new std::vector<std::vector<sluice_record_t>>();
+  return *pool;
+}
+
+std::vector<sluice_record_t> take_array() {
+  std::lock_guard lock(array_mutex);
+  if (array_pool().empty()) return {};
+  auto array = std::move(array_pool().back());
+  array_pool().pop_back();
+  return array;
+}
+
+void give_back(std::vector<sluice_record_t>&& array) {
+  if (array.capacity() == 0 || array.capacity() > max_pooled_capacity) return;
+  array.clear();
+  std::lock_guard lock(array_mutex);
+  if (array_pool().size() < max_pooled_arrays) array_pool().push_back(std::move(array));
 }
 
 bool inside(const sluice_str_t& s, const sluice_buffer_t* blocks, size_t count) {
@@ -65,6 +91,7 @@ std::unique_ptr<Batch> Batch::copy_of(const sluice_record_t* records, size_t cou
   std::unique_ptr<Batch> batch(new Batch());
   batch->ack_ = std::move(ack);
   // Start from the source's records as they are, then fix up what points outside the blocks.
+  batch->records_ = take_array();
   batch->records_.assign(records, records + count);
   const sluice_label_t* previous = nullptr;
   uint32_t previous_count = 0;
@@ -100,12 +127,14 @@ std::unique_ptr<Batch> Batch::copy_of(const sluice_record_t* records, size_t cou
 
 Batch::~Batch() {
   if (!finished_) finish(SLUICE_OUTCOME_FAILED);
+  give_back(std::move(records_));
 }
 
 std::unique_ptr<Batch> Batch::share() const {
   std::unique_ptr<Batch> copy(new Batch());
   copy->arenas_ = arenas_;
-  copy->records_ = records_;
+  copy->records_ = take_array();
+  copy->records_.assign(records_.begin(), records_.end());
   copy->ack_ = ack_;
   if (ack_) ack_->add_copies(1);
   return copy;

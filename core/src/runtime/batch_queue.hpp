@@ -49,6 +49,8 @@ class BatchQueue {
   size_t events_ = 0;
   size_t peak_ = 0;
   bool closed_ = false;
+  int producers_waiting_ = 0;
+  int consumers_waiting_ = 0;
 };
 
 }  // namespace sluice::core
