@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <mutex>
+#include <span>
 
 namespace sluice::core {
 
@@ -90,13 +91,21 @@ std::unique_ptr<Batch> Batch::copy_of(const sluice_record_t* records, size_t cou
 
   std::unique_ptr<Batch> batch(new Batch());
   batch->ack_ = std::move(ack);
-  // Start from the source's records as they are, then fix up what points outside the blocks.
-  batch->records_ = take_array();
-  batch->records_.assign(records, records + count);
+  // Start from the source's records as they are (adopted where they lie in a block handed
+  // over, copied otherwise), then fix up what points outside the blocks.
+  const sluice_str_t array{reinterpret_cast<const char*>(records), count * sizeof(sluice_record_t)};
+  if (count > 0 && block_count > 0 && inside(array, blocks, block_count)) {
+    batch->data_ = const_cast<sluice_record_t*>(records);  // the block is ours now
+    batch->size_ = count;
+  } else {
+    auto owned = take_array();
+    owned.assign(records, records + count);
+    batch->own(std::move(owned));
+  }
   const sluice_label_t* previous = nullptr;
   uint32_t previous_count = 0;
   const sluice_label_t* shared_labels = nullptr;
-  for (auto& out : batch->records_) {
+  for (sluice_record_t& out : std::span<sluice_record_t>(batch->data_, batch->size_)) {
     if (block_count == 0 || !inside(out.line, blocks, block_count)) out.line = c.copy(out.line);
     if (out.label_count == 0) {
       out.labels = nullptr;
@@ -127,35 +136,43 @@ std::unique_ptr<Batch> Batch::copy_of(const sluice_record_t* records, size_t cou
 
 Batch::~Batch() {
   if (!finished_) finish(SLUICE_OUTCOME_FAILED);
-  give_back(std::move(records_));
+  give_back(std::move(owned_));
+}
+
+void Batch::own(std::vector<sluice_record_t> records) {
+  give_back(std::move(owned_));
+  owned_ = std::move(records);
+  data_ = owned_.data();
+  size_ = owned_.size();
 }
 
 std::unique_ptr<Batch> Batch::share() const {
   std::unique_ptr<Batch> copy(new Batch());
   copy->arenas_ = arenas_;
-  copy->records_ = take_array();
-  copy->records_.assign(records_.begin(), records_.end());
+  auto owned = take_array();
+  owned.assign(data_, data_ + size_);
+  copy->own(std::move(owned));
   copy->ack_ = ack_;
   if (ack_) ack_->add_copies(1);
   return copy;
 }
 
 void Batch::keep(const uint8_t* mask, size_t count) {
-  size_t n = std::min(count, records_.size());
+  size_t n = std::min(count, size_);
   // Compaction starts at the first record dropped: a batch kept whole costs one scan.
   size_t out = 0;
   while (out < n && mask[out] != 0) ++out;
   for (size_t i = out; i < n; ++i) {
-    if (mask[i] != 0) records_[out++] = records_[i];
+    if (mask[i] != 0) data_[out++] = data_[i];
   }
-  records_.resize(out);
+  size_ = out;
 }
 
 void Batch::replace(const sluice_record_t* records, size_t count) {
   // The new records may point into this batch's own arenas: copy before letting them go.
   auto fresh = copy_of(records, count, nullptr);
   fresh->finished_ = true;
-  records_ = std::move(fresh->records_);
+  own(std::move(fresh->owned_));
   arenas_ = std::move(fresh->arenas_);
 }
 
@@ -167,7 +184,7 @@ void Batch::finish(sluice_outcome_t outcome) {
 
 size_t Batch::line_bytes() const {
   size_t n = 0;
-  for (const auto& r : records_) n += r.line.size;
+  for (const auto& r : records()) n += r.line.size;
   return n;
 }
 

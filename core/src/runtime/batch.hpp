@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "runtime/acknowledgement.hpp"
@@ -21,8 +22,9 @@ struct Arena {
 class Batch {
  public:
   // Copies records (lines, labels, metadata) into one new arena. Consecutive records that
-  // point at the same label array share one copy of it. Lines inside one of the blocks given
-  // (from BufferPool, now owned by the batch) are moved: the batch points into the block.
+  // point at the same label array share one copy of it. What lies inside one of the blocks
+  // given (from BufferPool, now owned by the batch) is moved instead: lines are pointed at
+  // where they are, and a record array inside a block becomes the batch's own.
   static std::unique_ptr<Batch> copy_of(const sluice_record_t* records, size_t count,
                                         std::shared_ptr<AckState> ack,
                                         const sluice_buffer_t* blocks = nullptr,
@@ -40,14 +42,18 @@ class Batch {
   void replace(const sluice_record_t* records, size_t count);
   void finish(sluice_outcome_t outcome);
 
-  const std::vector<sluice_record_t>& records() const { return records_; }
-  size_t size() const { return records_.size(); }
+  std::span<const sluice_record_t> records() const { return {data_, size_}; }
+  size_t size() const { return size_; }
   size_t line_bytes() const;
 
  private:
   Batch() = default;
+  void own(std::vector<sluice_record_t> records);
+
   std::vector<std::shared_ptr<const Arena>> arenas_;
-  std::vector<sluice_record_t> records_;
+  sluice_record_t* data_ = nullptr;  // into owned_, or into a block the source handed over
+  size_t size_ = 0;
+  std::vector<sluice_record_t> owned_;
   std::shared_ptr<AckState> ack_;
   bool finished_ = false;
 };

@@ -1,63 +1,99 @@
 #include "runtime/batch_queue.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace sluice::core {
+
+namespace {
+// Wakes the waiters on cv when stop is requested. Made while the lock is not held: if stop
+// was already requested, the callback runs at once, in the constructor, and takes the lock.
+// Declared before the lock, so that it is destroyed after the lock is released: its
+// destructor waits for a callback in flight, which may be waiting for that lock.
+struct NotifyOnStop {
+  std::mutex* mutex;
+  std::condition_variable* cv;
+  void operator()() const {
+    std::lock_guard lock(*mutex);
+    cv->notify_all();
+  }
+};
+using WakeOnStop = std::optional<std::stop_callback<NotifyOnStop>>;
+}  // namespace
 
 void BatchQueue::admit(std::unique_ptr<Batch>& batch) {
   events_ += batch->size();
   peak_ = std::max(peak_, events_);
   items_.push_back(std::move(batch));
-  if (consumers_waiting_ > 0) not_empty_.notify_one();
 }
 
 bool BatchQueue::push(std::unique_ptr<Batch>& batch, const std::stop_token& stop) {
-  std::unique_lock lock(mutex_);
   size_t n = batch->size();
-  if (!closed_ && !fits(n)) {
-    ++producers_waiting_;
-    bool woke = not_full_.wait(lock, stop, [&] { return closed_ || fits(n); });
-    --producers_waiting_;
-    if (!woke) return false;
+  bool wake;
+  {
+    WakeOnStop wake_on_stop;
+    std::unique_lock lock(mutex_);
+    if (!closed_ && !fits(n)) {
+      lock.unlock();
+      wake_on_stop.emplace(stop, NotifyOnStop{&mutex_, &not_full_});
+      lock.lock();
+      ++producers_waiting_;
+      not_full_.wait(lock, [&] { return closed_ || fits(n) || stop.stop_requested(); });
+      --producers_waiting_;
+    }
+    if (closed_ || !fits(n)) return false;
+    admit(batch);
+    wake = consumers_waiting_ > 0;
   }
-  if (closed_) return false;
-  admit(batch);
+  if (wake) not_empty_.notify_one();
   return true;
 }
 
 bool BatchQueue::try_push(std::unique_ptr<Batch>& batch) {
-  std::lock_guard lock(mutex_);
-  if (closed_ || !fits(batch->size())) return false;
-  admit(batch);
+  bool wake;
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_ || !fits(batch->size())) return false;
+    admit(batch);
+    wake = consumers_waiting_ > 0;
+  }
+  if (wake) not_empty_.notify_one();
   return true;
 }
 
 BatchQueue::Pop BatchQueue::pop(std::unique_ptr<Batch>& out, std::chrono::milliseconds timeout,
                                 const std::stop_token& stop) {
-  std::unique_lock lock(mutex_);
-  bool ready = closed_ || !items_.empty();
-  if (!ready) {
-    ++consumers_waiting_;
-    ready = not_empty_.wait_for(lock, stop, timeout, [&] { return closed_ || !items_.empty(); });
-    --consumers_waiting_;
+  bool wake;
+  {
+    WakeOnStop wake_on_stop;
+    std::unique_lock lock(mutex_);
+    if (!closed_ && items_.empty() && !stop.stop_requested()) {
+      lock.unlock();
+      wake_on_stop.emplace(stop, NotifyOnStop{&mutex_, &not_empty_});
+      lock.lock();
+      ++consumers_waiting_;
+      not_empty_.wait_for(lock, timeout,
+                          [&] { return closed_ || !items_.empty() || stop.stop_requested(); });
+      --consumers_waiting_;
+    }
+    if (stop.stop_requested()) return Pop::closed;
+    if (items_.empty()) return closed_ ? Pop::closed : Pop::timeout;
+    out = std::move(items_.front());
+    items_.pop_front();
+    events_ -= out->size();
+    // Producers wake once half the room is free, not for every batch taken: they then push
+    // several batches in a row instead of trading one wake-up per batch with the consumer.
+    wake = producers_waiting_ > 0 && (events_ <= max_events_ / 2 || items_.empty());
   }
-  if (stop.stop_requested()) return Pop::closed;
-  if (!ready) return Pop::timeout;
-  if (items_.empty()) return Pop::closed;
-  out = std::move(items_.front());
-  items_.pop_front();
-  events_ -= out->size();
-  // Producers wake once half the room is free, not for every batch taken: they then push
-  // several batches in a row instead of trading one wake-up per batch with the consumer.
-  if (producers_waiting_ > 0 && (events_ <= max_events_ / 2 || items_.empty())) {
-    not_full_.notify_all();
-  }
+  if (wake) not_full_.notify_all();
   return Pop::item;
 }
 
 void BatchQueue::close() {
-  std::lock_guard lock(mutex_);
-  closed_ = true;
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+  }
   not_full_.notify_all();
   not_empty_.notify_all();
 }
@@ -68,8 +104,8 @@ void BatchQueue::clear() {
     std::lock_guard lock(mutex_);
     dropped.swap(items_);
     events_ = 0;
-    not_full_.notify_all();
   }
+  not_full_.notify_all();
 }
 
 size_t BatchQueue::events() const {

@@ -43,8 +43,8 @@ class BatchQueue {
 
   const size_t max_events_;
   mutable std::mutex mutex_;
-  std::condition_variable_any not_full_;
-  std::condition_variable_any not_empty_;
+  std::condition_variable not_full_;
+  std::condition_variable not_empty_;
   std::deque<std::unique_ptr<Batch>> items_;
   size_t events_ = 0;
   size_t peak_ = 0;

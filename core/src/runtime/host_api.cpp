@@ -118,7 +118,7 @@ void cb_finish(sluice_context_host_ptr ctx, sluice_batch_host_ptr batch, sluice_
 }
 
 void cb_batch_records(sluice_batch_host_ptr batch, const sluice_record_t** records, size_t* count) {
-  const auto& r = batch_of(batch).records();
+  auto r = batch_of(batch).records();
   *records = r.data();
   *count = r.size();
 }

@@ -123,9 +123,8 @@ class Context {
   }
   // Sources: emits the builder's records (its blocks go to the host) and empties it.
   Status emit(const StopToken& stop, BatchBuilder& batch, uint64_t cookie) const {
-    const auto& records = batch.records();
     const auto& blocks = batch.buffers();
-    auto s = host_->callback_emit(ctx_, stop.raw(), records.data(), records.size(), cookie,
+    auto s = host_->callback_emit(ctx_, stop.raw(), batch.data(), batch.size(), cookie,
                                   blocks.data(), blocks.size());
     batch.forget();
     return to_status(s);
