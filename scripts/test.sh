@@ -19,5 +19,11 @@ for preset in "${presets[@]}"; do
   cmake --preset "$preset" -DSLUICE_WERROR=ON >/dev/null
   cmake --build --preset "$preset"
   echo "=== ${preset}: test"
-  ctest --preset "$preset" -j 2 --timeout 300
+  if [ "$preset" = tsan ]; then
+    # GCC 12's ThreadSanitizer cannot map its shadow memory under the address-space
+    # randomisation of recent kernels, and fails at random; without it, it is reliable.
+    setarch "$(uname -m)" -R ctest --preset "$preset" -j 2 --timeout 300
+  else
+    ctest --preset "$preset" -j 2 --timeout 300
+  fi
 done

@@ -50,16 +50,18 @@ TEST_CASE("a push blocked on a full queue returns when stop is requested", "[que
   auto first = batch_of(10);
   REQUIRE(q.push(first, stop.get_token()));
   std::atomic<bool> returned{false};
+  std::atomic<bool> pushed{true};
   std::unique_ptr<Batch> second = batch_of(1);
+  // Assertions stay on the main thread: Catch2's are not thread-safe.
   std::thread producer([&] {
-    bool pushed = q.push(second, stop.get_token());
-    CHECK_FALSE(pushed);
+    pushed = q.push(second, stop.get_token());
     returned = true;
   });
   CHECK_FALSE(sluice::test::wait_until([&] { return returned.load(); }, 100ms));
   stop.request_stop();
   CHECK(sluice::test::wait_until([&] { return returned.load(); }));
   producer.join();
+  CHECK_FALSE(pushed);
   CHECK(second);  // still the caller's: it was not queued
 }
 
@@ -84,4 +86,45 @@ TEST_CASE("a closed queue hands out what it holds, then says closed", "[queue]")
   CHECK(q.pop(out, 10ms, stop.get_token()) == BatchQueue::Pop::item);
   CHECK(out->size() == 3);
   CHECK(q.pop(out, 10ms, stop.get_token()) == BatchQueue::Pop::closed);
+}
+
+TEST_CASE("a consumer waiting on an empty queue returns when stop is requested", "[queue]") {
+  BatchQueue q(10);
+  std::stop_source stop;
+  std::atomic<bool> returned{false};
+  std::atomic<bool> closed{false};
+  std::thread consumer([&] {
+    std::unique_ptr<Batch> b;
+    closed = q.pop(b, std::chrono::hours(1), stop.get_token()) == BatchQueue::Pop::closed;
+    returned = true;
+  });
+  CHECK_FALSE(sluice::test::wait_until([&] { return returned.load(); }, 100ms));
+  stop.request_stop();
+  CHECK(sluice::test::wait_until([&] { return returned.load(); }));
+  consumer.join();
+  CHECK(closed);
+}
+
+TEST_CASE("a blocked producer is woken once half the room is free", "[queue]") {
+  BatchQueue q(100);
+  std::stop_source stop;
+  for (int i = 0; i < 10; ++i) {
+    auto b = batch_of(10);
+    REQUIRE(q.push(b, stop.get_token()));
+  }
+  std::atomic<bool> pushed{false};
+  std::thread producer([&] {
+    auto b = batch_of(10);
+    pushed = q.push(b, stop.get_token());
+  });
+  REQUIRE(sluice::test::wait_until([&] { return q.producers_waiting() == 1; }));
+  std::unique_ptr<Batch> out;
+  // Room for it after one batch is taken, but it is not woken for so little.
+  REQUIRE(q.pop(out, 10ms, stop.get_token()) == BatchQueue::Pop::item);
+  CHECK_FALSE(sluice::test::wait_until([&] { return pushed.load(); }, 100ms));
+  for (int i = 0; i < 4; ++i) REQUIRE(q.pop(out, 10ms, stop.get_token()) == BatchQueue::Pop::item);
+  CHECK(q.events() == 50);
+  CHECK(sluice::test::wait_until([&] { return pushed.load(); }));
+  producer.join();
+  CHECK(q.events() == 60);
 }

@@ -115,3 +115,22 @@ TEST_CASE("lines inside blocks handed over at emit are moved and the rest copied
   CHECK(again == block);
   BufferPool::release(again);
 }
+
+TEST_CASE("a record array inside a block handed over becomes the batch's own", "[batch]") {
+  auto* array = static_cast<sluice_record_t*>(BufferPool::allocate(3 * sizeof(sluice_record_t)));
+  char* lines = static_cast<char*>(BufferPool::allocate(16));
+  std::memcpy(lines, "abc", 3);
+  sluice_label_t labels[] = {{{"k", 1}, {"v", 1}}};
+  for (int i = 0; i < 3; ++i) array[i] = {i, {lines + i, 1}, labels, 1, nullptr, 0};
+  sluice_buffer_t blocks[] = {{lines, 16}, {array, 3 * sizeof(sluice_record_t)}};
+  auto batch = Batch::copy_of(array, 3, nullptr, blocks, 2);
+  REQUIRE(batch->records().data() == array);  // adopted, not copied
+  CHECK(batch->records()[2].line.data == lines + 2);
+  // The labels pointed into the source's memory: they were copied, and the records fixed up.
+  CHECK(batch->records()[0].labels != labels);
+  CHECK(std::string(batch->records()[0].labels[0].value.data, 1) == "v");
+  uint8_t mask[] = {0, 1, 1};
+  batch->keep(mask, 3);
+  REQUIRE(batch->size() == 2);
+  CHECK(std::string(batch->records()[0].line.data, 1) == "b");
+}

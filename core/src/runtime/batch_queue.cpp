@@ -113,6 +113,11 @@ size_t BatchQueue::events() const {
   return events_;
 }
 
+int BatchQueue::producers_waiting() const {
+  std::lock_guard lock(mutex_);
+  return producers_waiting_;
+}
+
 size_t BatchQueue::peak_events() const {
   std::lock_guard lock(mutex_);
   return peak_;

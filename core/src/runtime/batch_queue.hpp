@@ -36,6 +36,7 @@ class BatchQueue {
   size_t events() const;
   size_t max_events() const { return max_events_; }
   size_t peak_events() const;
+  int producers_waiting() const;
 
  private:
   bool fits(size_t n) const { return events_ == 0 || events_ + n <= max_events_; }
