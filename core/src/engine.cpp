@@ -5,28 +5,10 @@
 
 #include "lifecycle/process_counts.hpp"
 #include "lifecycle/thread_ledger.hpp"
+#include "observability/json_text.hpp"
 #include "observability/logging.hpp"
 
 namespace sluice::core {
-
-namespace {
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
-}  // namespace
 
 std::string threads_json() {
   std::string out = "{\"process_threads\":" + std::to_string(count_threads()) + ",\"threads\":[";
@@ -34,11 +16,19 @@ std::string threads_json() {
   for (const auto& t : ThreadLedger::all_threads()) {
     char age[32];
     std::snprintf(age, sizeof age, "%.3f", t.age_seconds);
-    out += std::string(first ? "" : ",") + "{\"component_id\":\"" + json_escape(t.component_id) +
-           "\",\"component_type\":\"" + json_escape(t.component_type) + "\",\"name\":\"" +
-           json_escape(t.name) + "\",\"age_seconds\":" + age + ",\"state\":\"" +
-           to_string(t.state) + "\"}";
+    out += first ? "{" : ",{";
     first = false;
+    out += "\"component_id\":";
+    append_json_string(t.component_id, out);
+    out += ",\"component_type\":";
+    append_json_string(t.component_type, out);
+    out += ",\"name\":";
+    append_json_string(t.name, out);
+    out += ",\"age_seconds\":";
+    out += age;
+    out += ",\"state\":\"";
+    out += to_string(t.state);
+    out += "\"}";
   }
   return out + "]}\n";
 }

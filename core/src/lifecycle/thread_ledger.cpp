@@ -157,18 +157,6 @@ StopSignal& ThreadLedger::stop_signal() {
   return shared_->stop;
 }
 
-std::vector<ThreadInfo> ThreadLedger::snapshot() const {
-  std::vector<ThreadInfo> out;
-  auto now = std::chrono::steady_clock::now();
-  std::lock_guard lock(shared_->mutex);
-  for (const auto& e : shared_->entries) {
-    if (e.returned) continue;
-    out.push_back({shared_->component_id, shared_->component_type, e.name,
-                   std::chrono::duration<double>(now - e.started).count(), e.state});
-  }
-  return out;
-}
-
 std::vector<ThreadInfo> ThreadLedger::all_threads() {
   std::vector<std::shared_ptr<Shared>> live;
   {

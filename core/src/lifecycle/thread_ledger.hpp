@@ -67,7 +67,6 @@ class ThreadLedger {
   uint64_t spawned() const;
   uint64_t joined() const;
   StopSignal& stop_signal();
-  std::vector<ThreadInfo> snapshot() const;
 
   // Every thread of every live ledger, for /debug/threads.
   static std::vector<ThreadInfo> all_threads();

@@ -5,45 +5,26 @@
 
 #include <mutex>
 
+#include "observability/json_text.hpp"
+
 namespace sluice::core {
 
 namespace {
-
-void append_json_string(std::string_view s, spdlog::memory_buf_t& out) {
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out.append(std::string_view("\\\"")); break;
-      case '\\': out.append(std::string_view("\\\\")); break;
-      case '\n': out.append(std::string_view("\\n")); break;
-      case '\r': out.append(std::string_view("\\r")); break;
-      case '\t': out.append(std::string_view("\\t")); break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out.append(std::string_view(buf));
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
-}
 
 // One JSON object per line: time, level, component, message.
 class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     time_.format(msg, dest);
-    dest.append(std::string_view(",\"level\":"));
     auto level = spdlog::level::to_string_view(msg.level);
-    append_json_string(std::string_view(level.data(), level.size()), dest);
-    dest.append(std::string_view(",\"component\":"));
-    append_json_string(std::string_view(msg.logger_name.data(), msg.logger_name.size()), dest);
-    dest.append(std::string_view(",\"message\":"));
-    append_json_string(std::string_view(msg.payload.data(), msg.payload.size()), dest);
-    dest.append(std::string_view("}\n"));
+    std::string fields = ",\"level\":";
+    append_json_string(std::string_view(level.data(), level.size()), fields);
+    fields += ",\"component\":";
+    append_json_string(std::string_view(msg.logger_name.data(), msg.logger_name.size()), fields);
+    fields += ",\"message\":";
+    append_json_string(std::string_view(msg.payload.data(), msg.payload.size()), fields);
+    fields += "}\n";
+    dest.append(fields.data(), fields.data() + fields.size());
   }
   std::unique_ptr<spdlog::formatter> clone() const override {
     return std::make_unique<JsonFormatter>();
