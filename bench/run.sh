@@ -15,13 +15,16 @@ printf "%10s  %6s  %12s  %9s  %7s  %7s  %8s\n" records bytes events/s MB/s wall_
 for run in 1 2 3; do build/bin/graph_throughput 10000000 100; done
 for run in 1 2 3; do build/bin/graph_throughput 2000000 1024; done
 
-echo
-echo "CPU profile of the 100-byte run (perf, cpu-clock samples charged to whose code caused them):"
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
-if perf record -q -e cpu-clock -F 4000 --call-graph dwarf,16384 -o "$profile/perf.data" \
-    build/bin/graph_throughput 4000000 100 >/dev/null 2>"$profile/err"; then
-  perf script -i "$profile/perf.data" 2>/dev/null | awk -f bench/attribute.awk
-else
-  echo "  perf could not record here: $(tail -1 "$profile/err")"
-fi
+for batch in 1000 4096; do
+  echo
+  echo "CPU profile of 4M 100-byte records in batches of $batch (perf cpu-clock samples, each"
+  echo "charged to whose code caused it):"
+  if perf record -q -e cpu-clock -F 4000 --call-graph dwarf,16384 -o "$profile/perf.data" \
+      build/bin/graph_throughput 4000000 100 "$batch" >/dev/null 2>"$profile/err"; then
+    perf script -i "$profile/perf.data" 2>/dev/null | awk -f bench/attribute.awk
+  else
+    echo "  perf could not record here: $(tail -1 "$profile/err")"
+  fi
+done
