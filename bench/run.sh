@@ -15,16 +15,26 @@ printf "%10s  %6s  %12s  %9s  %7s  %7s  %8s\n" records bytes events/s MB/s wall_
 for run in 1 2 3; do build/bin/graph_throughput 10000000 100; done
 for run in 1 2 3; do build/bin/graph_throughput 2000000 1024; done
 
+# One profile varies by a few points from run to run (scheduling on few cores), so the
+# engine's share is taken over five runs for each batch size, and the median reported.
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
 for batch in 1000 4096; do
   echo
   echo "CPU profile of 4M 100-byte records in batches of $batch (perf cpu-clock samples, each"
-  echo "charged to whose code caused it):"
-  if perf record -q -e cpu-clock -F 4000 --call-graph dwarf,16384 -o "$profile/perf.data" \
-      build/bin/graph_throughput 4000000 100 "$batch" >/dev/null 2>"$profile/err"; then
-    perf script -i "$profile/perf.data" 2>/dev/null | awk -f bench/attribute.awk
-  else
-    echo "  perf could not record here: $(tail -1 "$profile/err")"
-  fi
+  echo "charged to whose code caused it), the middle of five runs by the engine's share:"
+  shares=()
+  for run in 1 2 3 4 5; do
+    if ! perf record -q -e cpu-clock -F 4000 --call-graph dwarf,16384 -o "$profile/perf.data" \
+        build/bin/graph_throughput 4000000 100 "$batch" >/dev/null 2>"$profile/err"; then
+      echo "  perf could not record here: $(tail -1 "$profile/err")"
+      break
+    fi
+    perf script -i "$profile/perf.data" 2>/dev/null | awk -f bench/attribute.awk >"$profile/run$run"
+    shares+=("$(awk '/engine/ {print $1+0}' "$profile/run$run") $run")
+  done
+  [ ${#shares[@]} -eq 5 ] || continue
+  median=$(printf '%s\n' "${shares[@]}" | sort -n | sed -n 3p | cut -d' ' -f2)
+  cat "$profile/run$median"
+  echo "  engine share over the five runs: $(printf '%s\n' "${shares[@]}" | sort -n | cut -d' ' -f1 | tr '\n' ' ')"
 done
