@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake --preset default >/dev/null
-cmake --build --preset default
+cmake --build --preset default --target sluice sluice_plugins
 exec build/bin/sluice run -c configs/quickstart.yaml "$@"
