@@ -99,22 +99,10 @@ void Metrics::lifecycle_violation(const std::string& id, const std::string& type
   violations_.Add(labels).Increment();
 }
 
-double Metrics::lifecycle_violations() const {
-  double total = 0;
-  for (const auto& family : violations_.Collect()) {
-    for (const auto& m : family.metric) total += m.counter.value;
-  }
-  return total;
-}
-
 void Metrics::stop_duration(const std::string& id, const std::string& type, double seconds) {
   static const pm::Histogram::BucketBoundaries buckets = {0.001, 0.01, 0.05, 0.1, 0.25,
                                                           0.5,   1,    2.5,  5,   10};
   stop_duration_.Add(component_labels(id, type), buckets).Observe(seconds);
-}
-
-void Metrics::config_reload(bool success) {
-  reloads_.Add({{"result", success ? "success" : "failure"}}).Increment();
 }
 
 std::unique_ptr<PluginMetric> Metrics::plugin_metric(

@@ -46,9 +46,7 @@ class Metrics {
   ComponentMetrics component(const std::string& id, const std::string& type, bool has_queue);
   void lifecycle_violation(const std::string& id, const std::string& type,
                            const std::string& violation);
-  double lifecycle_violations() const;
   void stop_duration(const std::string& id, const std::string& type, double seconds);
-  void config_reload(bool success);
 
   // For a plugin: name and help as given, the component labels added. Null, with why set,
   // when the name is not a valid metric name or is taken by another type.

@@ -34,7 +34,6 @@ class BatchQueue {
   void clear();
 
   size_t events() const;
-  size_t max_events() const { return max_events_; }
   size_t peak_events() const;
   int producers_waiting() const;
 

@@ -81,14 +81,11 @@ class PluginInstance {
   void record_violation(const std::string& kind, const std::string& message);
 
   InstanceState state() const { return state_.load(); }
-  const InstanceSettings& settings() const { return settings_; }
-  const PluginLibrary& library() const { return *library_; }
   const std::string& id() const { return settings_.id; }
   const std::string& type() const { return library_->name; }
   ThreadLedger& ledger() { return ledger_; }
   const ComponentMetrics& counters() const { return counters_; }
   spdlog::logger& log() { return *logger_; }
-  std::shared_ptr<AckTarget> ack_target() const { return ack_target_; }
 
   // Host services (host_api.cpp).
   sluice_status_t emit(StopSignal* stop, const sluice_record_t* records, size_t count,
