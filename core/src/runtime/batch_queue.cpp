@@ -23,7 +23,7 @@ using WakeOnStop = std::optional<std::stop_callback<NotifyOnStop>>;
 
 void BatchQueue::admit(std::unique_ptr<Batch>& batch) {
   events_ += batch->size();
-  peak_ = std::max(peak_, events_);
+  peak_ = std::max(peak_, events_.load());
   items_.push_back(std::move(batch));
 }
 
@@ -109,8 +109,7 @@ void BatchQueue::clear() {
 }
 
 size_t BatchQueue::events() const {
-  std::lock_guard lock(mutex_);
-  return events_;
+  return events_.load(std::memory_order_relaxed);
 }
 
 int BatchQueue::producers_waiting() const {

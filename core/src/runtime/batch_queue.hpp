@@ -1,6 +1,7 @@
 // A bounded queue of batches between two nodes, bounded in records rather than batches.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -46,7 +47,9 @@ class BatchQueue {
   std::condition_variable not_full_;
   std::condition_variable not_empty_;
   std::deque<std::unique_ptr<Batch>> items_;
-  size_t events_ = 0;
+  // Changed under mutex_; atomic so that events() (a gauge, read after every push and take)
+  // costs no second lock.
+  std::atomic<size_t> events_{0};
   size_t peak_ = 0;
   bool closed_ = false;
   int producers_waiting_ = 0;
