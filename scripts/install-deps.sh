@@ -7,10 +7,11 @@ packages=(
   cmake ninja-build g++ pkg-config git
   libboost-dev libboost-filesystem-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev prometheus-cpp-dev
-  libre2-dev catch2
+  libre2-dev libsimdjson-dev catch2
 )
-# Only the test suite needs these: promtool checks the /metrics output.
-test_packages=(prometheus)
+# Only the test suite needs these: promtool checks the /metrics output; docker_source's tests
+# start their own Docker engine, with an image made from busybox-static.
+test_packages=(prometheus docker.io busybox-static)
 # Only the benchmarks' profile needs this.
 bench_packages=(linux-perf)
 

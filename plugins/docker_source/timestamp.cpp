@@ -1,0 +1,86 @@
+#include "timestamp.hpp"
+
+#include <cstdio>
+
+namespace docker_source {
+namespace {
+
+bool digits(std::string_view s, size_t at, size_t n, int& out) {
+  if (at + n > s.size()) return false;
+  int v = 0;
+  for (size_t i = at; i < at + n; ++i) {
+    char c = s[i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  out = v;
+  return true;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+int64_t days_from_civil(int y, int m, int d) {
+  y -= m <= 2 ? 1 : 0;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+}  // namespace
+
+std::optional<int64_t> parse_rfc3339_ns(std::string_view s) {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!digits(s, 0, 4, year) || s.size() < 20 || s[4] != '-' || !digits(s, 5, 2, month) ||
+      s[7] != '-' || !digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't') ||
+      !digits(s, 11, 2, hour) || s[13] != ':' || !digits(s, 14, 2, minute) || s[16] != ':' ||
+      !digits(s, 17, 2, second)) {
+    return std::nullopt;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+    return std::nullopt;
+  }
+  size_t at = 19;
+  int64_t fraction = 0;
+  if (at < s.size() && s[at] == '.') {
+    ++at;
+    int count = 0;
+    while (at < s.size() && s[at] >= '0' && s[at] <= '9') {
+      if (count < 9) {
+        fraction = fraction * 10 + (s[at] - '0');
+        ++count;
+      }
+      ++at;
+    }
+    if (count == 0) return std::nullopt;
+    for (; count < 9; ++count) fraction *= 10;
+  }
+  int64_t offset_s = 0;
+  if (at < s.size() && (s[at] == 'Z' || s[at] == 'z')) {
+    ++at;
+  } else if (at < s.size() && (s[at] == '+' || s[at] == '-')) {
+    int oh = 0, om = 0;
+    if (!digits(s, at + 1, 2, oh) || at + 3 >= s.size() || s[at + 3] != ':' ||
+        !digits(s, at + 4, 2, om)) {
+      return std::nullopt;
+    }
+    offset_s = (oh * 3600 + om * 60) * (s[at] == '+' ? 1 : -1);
+    at += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (at != s.size()) return std::nullopt;
+  const int64_t seconds =
+      days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset_s;
+  return seconds * 1000000000 + fraction;
+}
+
+std::string since_parameter(int64_t ns) {
+  if (ns < 0) ns = 0;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%lld.%09lld", static_cast<long long>(ns / 1000000000),
+                static_cast<long long>(ns % 1000000000));
+  return buf;
+}
+
+}  // namespace docker_source
