@@ -12,8 +12,8 @@ packages=(
 # Only the test suite needs these: promtool checks the /metrics output; docker_source's tests
 # start their own Docker engine, with an image made from busybox-static.
 test_packages=(prometheus docker.io busybox-static)
-# Only the benchmarks' profile needs this.
-bench_packages=(linux-perf)
+# Only the benchmarks need these: perf for the profile, curl and bc for the docker figures.
+bench_packages=(linux-perf curl bc)
 
 want=("${packages[@]}")
 for arg in "$@"; do

@@ -17,6 +17,7 @@
 #include "helpers.hpp"
 #include "http_client.hpp"
 #include "subprocess.hpp"
+#include "tcp_relay.hpp"
 #include "test_paths.hpp"
 
 namespace test = sluice::test;
@@ -496,4 +497,22 @@ TEST_CASE("docker_source leaks no thread and no descriptor over minutes of 1 s r
     REQUIRE(!seen.empty());
     require_each(seen, seen.rbegin()->first);
   }
+}
+
+TEST_CASE("docker_source reaches the daemon over tcp:// too", "[docker]") {
+  const auto& engine = test::DockerEngine::require();
+  test::TempDir dir;
+  test::Containers containers(engine);
+  test::TcpRelay relay(engine.host().substr(std::string("unix://").size()));
+  containers.run("over-tcp", test::numbered_lines("over-tcp", 200, 100));
+  const std::string config =
+      "data_dir: " + dir.file("data") +
+      "\napi:\n  enabled: false\nsources:\n  docker:\n    type: docker_source\n"
+      "    host: tcp://127.0.0.1:" +
+      std::to_string(relay.port()) +
+      "\nsinks:\n  out:\n    type: stdout_sink\n    inputs: [docker]\n";
+  Sluice sluice(dir, "run", config);
+  REQUIRE(test::wait_until([&] { return complete(sluice.out(), "over-tcp", 200); }));
+  CHECK(sluice.stop() == 0);
+  require_each(numbers(read_delivered(sluice.out()), "over-tcp"), 200);
 }

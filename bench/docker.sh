@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# docker_source's benchmark, against a private Docker engine (tests/docker/engine.sh; root):
+#   steady: 50 containers, each printing 500 lines a second for 60 s (25,000 lines/s in all),
+#           into blackhole_sink: Sluice's CPU seconds and share of one core, peak RSS and
+#           threads, beside the daemon's own CPU seconds; and whether every line arrived.
+#   flood:  one container's log of 2,000,000 lines, written before Sluice starts: the rate
+#           Sluice delivers it at, beside the rate `docker logs` alone reads it at.
+# Targets (issue 4): steady under 5% of one core, peak RSS under 64 MiB, threads constant,
+# nothing lost; flood at least 90% of the `docker logs` rate.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --with-tests --with-bench
+cmake --preset default >/dev/null
+cmake --build --preset default --target sluice sluice_plugins >/dev/null
+
+work=$(mktemp -d)
+engine="$work/engine"
+cleanup() {
+  [ -z "${sluice_pid:-}" ] || kill "$sluice_pid" 2>/dev/null || true
+  tests/docker/engine.sh stop "$engine" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+tests/docker/engine.sh start "$engine" >/dev/null
+if [ ! -f "$engine/socket" ]; then
+  echo "no Docker engine: $(cat "$engine/unavailable")"
+  exit 1
+fi
+host=$(cat "$engine/socket")
+dk() { docker -H "$host" "$@"; }
+ticks=$(getconf CLK_TCK)
+cpu_seconds() { awk -v t="$ticks" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
+port=19480
+sent() {
+  curl -s "127.0.0.1:$port/metrics" |
+    awk '/^sluice_component_sent_events_total\{component_id="sink"/ {print $2}'
+}
+
+run_sluice() {
+  rm -rf "$work/data"
+  cat >"$work/bench.yaml" <<YAML
+data_dir: $work/data
+api:
+  listen: 127.0.0.1:$port
+sources:
+  docker:
+    type: docker_source
+    host: $host
+sinks:
+  sink:
+    type: blackhole_sink
+    inputs: [docker]
+    report_interval: 1h
+YAML
+  build/bin/sluice run -c "$work/bench.yaml" >/dev/null 2>"$work/sluice.log" &
+  sluice_pid=$!
+  for _ in $(seq 1 100); do [ -n "$(sent)" ] && return; sleep 0.1; done
+  echo "sluice did not start: $(tail -3 "$work/sluice.log")"
+  exit 1
+}
+
+stop_sluice() {
+  kill -TERM "$sluice_pid"
+  wait "$sluice_pid" || true
+  sluice_pid=""
+}
+
+echo "steady: 50 containers x 500 lines/s for 60 s"
+containers=50 rate=500 seconds=60
+total=$((containers * rate * seconds))
+run_sluice
+dockerd_pid=$(cat "$engine/dockerd.pid")
+for i in $(seq 1 "$containers"); do
+  dk run -d --network none --name "steady$i" local/busybox sh -c \
+    "i=0; while [ \$i -lt $((rate * seconds)) ]; do i=\$((i+1)); echo \"steady line \$i of a container printing at a steady rate\"; \
+     if [ \$((i % 50)) -eq 0 ]; then usleep 100000; fi; done; sleep 3600" >/dev/null
+done
+# Measured once every container runs, over the minute that follows.
+cpu0=$(cpu_seconds "$sluice_pid") dcpu0=$(cpu_seconds "$dockerd_pid") t0=$(date +%s.%N)
+threads_min=100000 threads_max=0
+for _ in $(seq 1 "$seconds"); do
+  sleep 1
+  n=$(ls "/proc/$sluice_pid/task" | wc -l)
+  [ "$n" -lt "$threads_min" ] && threads_min=$n
+  [ "$n" -gt "$threads_max" ] && threads_max=$n
+done
+cpu1=$(cpu_seconds "$sluice_pid") dcpu1=$(cpu_seconds "$dockerd_pid") t1=$(date +%s.%N)
+for _ in $(seq 1 600); do [ "$(sent)" = "$total" ] && break; sleep 0.1; done
+delivered=$(sent)
+rss=$(awk '/VmHWM/ {print $2}' "/proc/$sluice_pid/status")
+stop_sluice
+awk -v c0="$cpu0" -v c1="$cpu1" -v d0="$dcpu0" -v d1="$dcpu1" -v t0="$t0" -v t1="$t1" \
+  -v rss="$rss" -v tmin="$threads_min" -v tmax="$threads_max" -v got="$delivered" -v want="$total" \
+  'BEGIN {
+    w = t1 - t0
+    printf "  sluice: %.2f CPU s over %.1f s = %.2f%% of one core (target < 5%%)\n", c1 - c0, w, 100 * (c1 - c0) / w
+    printf "  dockerd: %.2f CPU s = %.2f%% of one core\n", d1 - d0, 100 * (d1 - d0) / w
+    printf "  sluice peak RSS: %.1f MiB (target < 64); threads %d to %d\n", rss / 1024, tmin, tmax
+    printf "  lines delivered: %d of %d%s\n", got, want, got == want ? "" : "  LOST"
+  }'
+dk rm -f $(dk ps -aq) >/dev/null
+
+echo
+echo "flood: one container's 2,000,000 lines, already written"
+lines=2000000
+dk run --network none --name flood local/busybox sh -c \
+  "yes 'a flood line of about sixty bytes, written as fast as it can go' | head -n $lines" >/dev/null
+start=$(date +%s.%N)
+dk logs --timestamps flood >/dev/null 2>&1
+docker_s=$(echo "$(date +%s.%N) - $start" | bc)
+start=$(date +%s.%N)
+run_sluice
+for _ in $(seq 1 6000); do [ "$(sent)" = "$lines" ] && break; sleep 0.05; done
+sluice_s=$(echo "$(date +%s.%N) - $start" | bc)
+delivered=$(sent)
+stop_sluice
+awk -v n="$lines" -v ds="$docker_s" -v ss="$sluice_s" -v got="$delivered" 'BEGIN {
+  printf "  docker logs: %.2f s, %.0f lines/s\n", ds, n / ds
+  printf "  sluice:      %.2f s, %.0f lines/s = %.0f%% of docker logs (target >= 90%%); %d delivered\n", ss, n / ss, 100 * ds / ss, got
+}'
