@@ -19,7 +19,6 @@ void Checkpoints::load(const std::string& dir, std::vector<std::string>* problem
   auto text = sluice::read_state_file(dir, file_name, &error);
   if (!error.empty() && problems) problems->push_back(error);
   if (!text) return;
-  std::lock_guard lock(mutex_);
   size_t line_no = 0;
   std::string_view rest = *text;
   while (!rest.empty()) {
@@ -37,100 +36,31 @@ void Checkpoints::load(const std::string& dir, std::vector<std::string>* problem
       }
       continue;
     }
-    containers_[std::string(line.substr(0, space))].committed = p;
+    positions_.restore(std::string(line.substr(0, space)), p);
   }
-}
-
-std::map<std::string, Position> Checkpoints::snapshot() const {
-  std::lock_guard lock(mutex_);
-  std::map<std::string, Position> out;
-  for (const auto& [id, c] : containers_) {
-    if (!c.committed.empty()) out[id] = c.committed;
-  }
-  return out;
-}
-
-bool Checkpoints::find(const std::string& id, Position& out) const {
-  std::lock_guard lock(mutex_);
-  auto it = containers_.find(id);
-  if (it == containers_.end() || it->second.committed.empty()) return false;
-  out = it->second.committed;
-  return true;
-}
-
-void Checkpoints::sent(uint64_t cookie,
-                       const std::vector<std::pair<std::string, Position>>& read_to) {
-  std::lock_guard lock(mutex_);
-  auto& ids = batches_[cookie];
-  for (const auto& [id, position] : read_to) {
-    containers_[id].in_flight.push_back({cookie, position, false});
-    ids.push_back(id);
-  }
-}
-
-void Checkpoints::acknowledged(uint64_t cookie) {
-  std::lock_guard lock(mutex_);
-  auto batch = batches_.find(cookie);
-  if (batch == batches_.end()) return;
-  for (const auto& id : batch->second) {
-    auto it = containers_.find(id);
-    if (it == containers_.end()) continue;  // forgotten meanwhile
-    Container& c = it->second;
-    for (auto& s : c.in_flight) {
-      if (s.cookie == cookie) s.done = true;
-    }
-    while (!c.in_flight.empty() && c.in_flight.front().done) {
-      c.committed = c.in_flight.front().position;
-      c.in_flight.pop_front();
-      dirty_ = true;
-    }
-  }
-  batches_.erase(batch);
-}
-
-void Checkpoints::forget(const std::string& id) {
-  std::lock_guard lock(mutex_);
-  if (containers_.erase(id) > 0) dirty_ = true;
+  std::lock_guard lock(save_mutex_);
+  saved_version_ = positions_.version();
 }
 
 void Checkpoints::prune(const std::vector<std::string>& alive) {
   std::set<std::string> keep(alive.begin(), alive.end());
-  std::lock_guard lock(mutex_);
-  for (auto it = containers_.begin(); it != containers_.end();) {
-    if (keep.count(it->first) == 0 && it->second.in_flight.empty()) {
-      it = containers_.erase(it);
-      dirty_ = true;
-    } else {
-      ++it;
-    }
-  }
+  positions_.prune([&](const std::string& id) { return keep.count(id) > 0; });
 }
 
 bool Checkpoints::save(const std::string& dir, std::string* error) {
+  std::lock_guard lock(save_mutex_);
+  const uint64_t version = positions_.version();
+  if (version == saved_version_) return true;
   std::string text = header;
-  {
-    std::lock_guard lock(mutex_);
-    if (!dirty_) return true;
-    for (const auto& [id, c] : containers_) {
-      if (c.committed.empty()) continue;
-      text += id;
-      text += ' ';
-      text += format_position(c.committed);
-      text += '\n';
-    }
-    dirty_ = false;
+  for (const auto& [id, position] : positions_.snapshot()) {
+    text += id;
+    text += ' ';
+    text += format_position(position);
+    text += '\n';
   }
-  if (!sluice::write_state_file(dir, file_name, text, error)) {
-    std::lock_guard lock(mutex_);
-    dirty_ = true;
-    return false;
-  }
+  if (!sluice::write_state_file(dir, file_name, text, error)) return false;
+  saved_version_ = version;
   return true;
-}
-
-uint64_t Checkpoints::unacknowledged_batches() const {
-  std::lock_guard lock(mutex_);
-  return batches_.size();
 }
 
 }  // namespace docker_source

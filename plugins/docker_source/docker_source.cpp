@@ -118,7 +118,6 @@ class DockerSource final : public sluice::Source {
   }
 
   void save_checkpoints() {
-    std::lock_guard lock(save_mutex_);
     std::string error;
     if (!checkpoints_.save(ctx_.state_dir(), &error)) {
       metrics_.checkpoint_errors.add();
@@ -133,7 +132,6 @@ class DockerSource final : public sluice::Source {
   Checkpoints checkpoints_;
   Handoff handoff_{4};
   std::atomic<uint64_t> next_cookie_{1};
-  std::mutex save_mutex_;
   std::mutex io_mutex_;
   asio::io_context* io_ = nullptr;
   Collector* collector_ = nullptr;
