@@ -1,6 +1,7 @@
 // docker_source: container logs through the Docker Engine API. One thread reads every
 // container's stream (collector.cpp); a second hands batches to the engine, where
-// backpressure may hold it; acknowledgements move each container's checkpoint.
+// backpressure may hold it; acknowledgements move each container's checkpoint, which a third
+// saves.
 #include <utility>  // Boost 1.74's Asio needs it first
 
 #include <atomic>
@@ -40,8 +41,14 @@ class DockerSource final : public sluice::Source {
     checkpoints_.load(ctx_.state_dir(), &problems);
     for (const auto& p : problems) ctx_.warn(p);
     handoff_.reopen();
+    // Checkpoints are saved by a thread of their own: the emitting thread may wait a long
+    // time for room downstream while acknowledgements keep coming.
     return ctx_.spawn("docker-read", [this](sluice::StopToken stop) { read(stop); }) &&
-           ctx_.spawn("docker-emit", [this](sluice::StopToken stop) { emit(stop); });
+           ctx_.spawn("docker-emit", [this](sluice::StopToken stop) { emit(stop); }) &&
+           ctx_.spawn("docker-checkpoints", [this](sluice::StopToken stop) {
+             while (!stop.wait_for(settings_.sync_interval)) save_checkpoints();
+             save_checkpoints();
+           });
   }
 
   void stop() override {
@@ -95,19 +102,13 @@ class DockerSource final : public sluice::Source {
   }
 
   void emit(const sluice::StopToken& stop) {
-    auto last_save = std::chrono::steady_clock::now();
     while (!stop.requested()) {
-      if (auto batch = handoff_.pop(settings_.sync_interval)) {
+      if (auto batch = handoff_.pop(std::chrono::seconds(1))) {
         checkpoints_.sent(batch->cookie, batch->read_to);
         notify_room();
         if (ctx_.emit(stop, batch->builder, batch->cookie) != sluice::Status::ok) break;
       }
-      if (std::chrono::steady_clock::now() - last_save >= settings_.sync_interval) {
-        save_checkpoints();
-        last_save = std::chrono::steady_clock::now();
-      }
     }
-    save_checkpoints();
   }
 
   void notify_room() {
