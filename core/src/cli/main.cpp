@@ -1,5 +1,6 @@
 // sluice: the command line over the engine.
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -179,6 +180,12 @@ int cmd_plugin_check(const cli::Arguments& a) {
 int main(int argc, char** argv) {
   // A closed pipe on standard output is a write error for stdout_sink to report, not death.
   ::signal(SIGPIPE, SIG_IGN);
+  // A file source may hold a descriptor per file: take the hard limit, not the soft 1024.
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   std::string error;
   auto args = cli::parse_arguments(argc, argv, error);
   if (!args) {
