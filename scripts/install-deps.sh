@@ -10,8 +10,9 @@ packages=(
   libre2-dev libsimdjson-dev catch2
 )
 # Only the test suite needs these: promtool checks the /metrics output; docker_source's tests
-# start their own Docker engine, with an image made from busybox-static.
-test_packages=(prometheus docker.io busybox-static)
+# start their own Docker engine, with an image made from busybox-static; file_source's
+# follow logrotate.
+test_packages=(prometheus docker.io busybox-static logrotate)
 # Only the benchmarks need these: perf for the profile, curl and bc for the docker figures.
 bench_packages=(linux-perf curl bc)
 

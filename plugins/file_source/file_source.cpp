@@ -1,0 +1,46 @@
+// file_source: tails files through rotation and truncation, committing each file's position
+// only past records whose acknowledgement came back. One thread reads every file; another
+// saves the positions.
+#include <atomic>
+#include <memory>
+
+#include "settings.hpp"
+#include "sluice/plugin.hpp"
+#include "tailer.hpp"
+
+namespace file_source {
+namespace {
+
+class FileSource final : public sluice::Source {
+ public:
+  FileSource(sluice::Context& ctx, const sluice::Config& cfg)
+      : ctx_(ctx), settings_(Settings::read(cfg)), metrics_(ctx) {}
+
+  bool start() override {
+    tailer_ = std::make_unique<Tailer>(ctx_, settings_, metrics_, positions_, next_cookie_);
+    // Positions are saved by a thread of their own: the reading thread may wait a long time
+    // for room downstream while acknowledgements keep coming.
+    return ctx_.spawn("file-tail", [this](sluice::StopToken stop) { tailer_->run(stop); }) &&
+           ctx_.spawn("file-positions", [this](sluice::StopToken stop) {
+             while (!stop.wait_for(settings_.sync_interval)) tailer_->save();
+           });
+  }
+
+  // Every outcome finishes a batch: a rejection would be refused again, and a failure is
+  // the sink giving up. Only what was never answered is read again after a restart.
+  void on_ack(uint64_t cookie, sluice_outcome_t) override { positions_.acknowledged(cookie); }
+
+ private:
+  sluice::Context& ctx_;
+  Settings settings_;
+  Metrics metrics_;
+  Positions positions_;
+  std::unique_ptr<Tailer> tailer_;
+  std::atomic<uint64_t> next_cookie_{1};
+};
+
+}  // namespace
+}  // namespace file_source
+
+SLUICE_PLUGIN(file_source::FileSource, "file_source", "1.0.0",
+              "Tails files through rotation and truncation, with positions")

@@ -1,0 +1,69 @@
+#include "positions_file.hpp"
+
+#include <charconv>
+#include <string_view>
+
+#include "sluice/state_file.hpp"
+
+namespace file_source {
+namespace {
+
+constexpr const char* file_name = "positions";
+constexpr const char* header =
+    "# sluice file_source positions v1: dev ino head_len head_hash offset seen_unix path\n";
+
+template <class T>
+bool number(std::string_view& rest, T& out) {
+  auto r = std::from_chars(rest.data(), rest.data() + rest.size(), out);
+  if (r.ec != std::errc() || r.ptr == rest.data() + rest.size() || *r.ptr != ' ') return false;
+  rest.remove_prefix(static_cast<size_t>(r.ptr - rest.data()) + 1);
+  return true;
+}
+
+}  // namespace
+
+std::map<FileKey, SavedPosition> load_positions(const std::string& dir,
+                                                std::vector<std::string>* problems) {
+  std::map<FileKey, SavedPosition> out;
+  std::string error;
+  auto text = sluice::read_state_file(dir, file_name, &error);
+  if (!error.empty() && problems) problems->push_back(error);
+  if (!text) return out;
+  std::string_view rest = *text;
+  size_t line_no = 0;
+  while (!rest.empty()) {
+    ++line_no;
+    size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    if (line.empty() || line[0] == '#') continue;
+    FileKey key;
+    SavedPosition p;
+    if (number(line, key.dev) && number(line, key.ino) && number(line, p.position.head.len) &&
+        number(line, p.position.head.hash) && number(line, p.position.offset) &&
+        number(line, p.seen_unix) && !line.empty()) {
+      p.position.path = std::string(line);
+      out[key] = p;
+    } else if (problems) {
+      problems->push_back(dir + "/" + file_name + ":" + std::to_string(line_no) +
+                          ": not a position, skipped");
+    }
+  }
+  return out;
+}
+
+bool save_positions(const std::string& dir, const std::map<FileKey, SavedPosition>& positions,
+                    std::string* error) {
+  std::string text = header;
+  for (const auto& [key, p] : positions) {
+    // A newline in a path would end the entry early: such a path is not kept.
+    if (p.position.path.find('\n') != std::string::npos) continue;
+    text += std::to_string(key.dev) + ' ' + std::to_string(key.ino) + ' ' +
+            std::to_string(p.position.head.len) + ' ' + std::to_string(p.position.head.hash) + ' ' +
+            std::to_string(p.position.offset) + ' ' + std::to_string(p.seen_unix) + ' ' +
+            p.position.path + '\n';
+  }
+  return sluice::write_state_file(dir, file_name, text, error);
+}
+
+}  // namespace file_source

@@ -1,0 +1,106 @@
+// One open file being read: its descriptor, where it has been read to, and the bytes of a
+// line not finished yet. Lines are handed out as views, valid until the next call.
+#pragma once
+
+#include <chrono>
+#include <compare>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "settings.hpp"
+#include "sluice/records.hpp"
+
+namespace file_source {
+
+// A file's identity while it exists: device and inode. Alone they are not enough across time
+// (an inode is reused once its file is deleted), so positions keep a Head beside them.
+struct FileKey {
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  auto operator<=>(const FileKey&) const = default;
+};
+
+// A checksum of a file's first bytes (up to fingerprint_bytes): the same inode with another
+// head is another file.
+struct Head {
+  uint32_t len = 0;
+  uint64_t hash = 0;
+  bool operator==(const Head&) const = default;
+};
+
+// Reads the first min(size, limit) bytes of fd and sums them; false on a read error.
+bool read_head(int fd, size_t limit, Head& out);
+
+struct FilePosition {
+  uint64_t offset = 0;  // the first byte of the first line not yet passed on
+  Head head;
+  std::string path;
+};
+
+// split: the first piece of a line longer than max_line_bytes; piece: a later one.
+enum class LineKind { whole, split, piece, truncated, flushed };
+using OnLine = std::function<void(std::string_view line, LineKind kind)>;
+
+class TailedFile {
+ public:
+  TailedFile(int fd, FileKey key, std::string path, uint64_t offset, Head head,
+             const Settings& settings);
+  ~TailedFile();
+  TailedFile(const TailedFile&) = delete;
+  TailedFile& operator=(const TailedFile&) = delete;
+
+  // Reads at most `budget` bytes into `buffer` and hands out each line. Returns the bytes
+  // read (0 at the end of the file), or -1 on a read error (errno is kept). The caller has
+  // made sure, with check(), that the file was not truncated under it.
+  ssize_t read(char* buffer, size_t capacity, size_t budget, const OnLine& on_line);
+  // A last line without a newline, held since `since`; handed out as a line.
+  bool flush_partial(const OnLine& on_line);
+  bool has_partial() const { return !partial_.empty(); }
+  std::chrono::steady_clock::time_point partial_since() const { return partial_since_; }
+  // The file was truncated (copytruncate): read again from its start.
+  void restart_from_zero();
+  enum class Change { none, grew, truncated };
+  // Before reading: has the file grown, or been truncated (smaller than where we are, or its
+  // first bytes no longer those we saw: truncated and written again past our offset)?
+  Change check();
+
+  int fd() const { return fd_; }
+  const FileKey& key() const { return key_; }
+  const std::string& path() const { return path_; }
+  uint64_t read_offset() const { return read_offset_; }
+  // Where reading would resume after a restart: after the last line handed out.
+  // Just after the line last handed out (inside on_line: after that line).
+  uint64_t after_line() const { return after_line_; }
+  FilePosition position() const { return {after_line_, head_, path_}; }
+  Head& head() { return head_; }
+  const std::shared_ptr<const sluice::LabelSet>& labels() const { return labels_; }
+  void set_labels(std::shared_ptr<const sluice::LabelSet> l) { labels_ = std::move(l); }
+
+  // Rotation and deletion: once set, the file is read to its end and closed after
+  // rotate_wait has passed.
+  std::optional<std::chrono::steady_clock::time_point> leaving_since;
+  bool deleted = false;
+
+ private:
+  // bytes end at file offset `end` (just after the newline, when complete).
+  void line(std::string_view bytes, bool complete, uint64_t end, const OnLine& on_line);
+
+  int fd_;
+  FileKey key_;
+  std::string path_;
+  uint64_t read_offset_;
+  uint64_t after_line_;
+  Head head_;
+  const Settings& settings_;
+  std::string partial_;
+  std::chrono::steady_clock::time_point partial_since_;
+  bool skipping_ = false;   // the rest of a truncated long line
+  bool splitting_ = false;  // pieces of a long line are being handed out
+  std::shared_ptr<const sluice::LabelSet> labels_;
+};
+
+}  // namespace file_source
