@@ -1,0 +1,416 @@
+// file_source with real files, real rotation and real logrotate: a writer writes numbered
+// lines while the scenario happens, and capture_sink's output is accounted for exactly.
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "helpers.hpp"
+#include "pipeline.hpp"
+#include "subprocess.hpp"
+#include "test_paths.hpp"
+
+using namespace sluice;
+namespace fs = std::filesystem;
+
+namespace {
+
+// How many times each number of "PREFIX N" arrived.
+std::map<int, int> numbers(const std::string& out, const std::string& prefix) {
+  std::map<int, int> seen;
+  std::error_code ec;
+  if (!fs::exists(out, ec)) return seen;
+  for (const auto& line : test::read_lines(out)) {
+    if (line.rfind(prefix + " ", 0) == 0) ++seen[std::stoi(line.substr(prefix.size() + 1))];
+  }
+  return seen;
+}
+
+void require_each(const std::map<int, int>& seen, int count, bool exactly_once = true) {
+  int missing = 0, doubled = 0;
+  for (int i = 1; i <= count; ++i) {
+    auto it = seen.find(i);
+    if (it == seen.end()) {
+      if (missing++ < 5) UNSCOPED_INFO("missing " << i);
+    } else if (exactly_once && it->second > 1) {
+      if (doubled++ < 5) UNSCOPED_INFO(i << " arrived " << it->second << " times");
+    }
+  }
+  CHECK(missing == 0);
+  CHECK(doubled == 0);
+  CHECK(seen.size() == static_cast<size_t>(count));
+}
+
+bool arrived(const std::string& out, const std::string& prefix, int count) {
+  return numbers(out, prefix).size() >= static_cast<size_t>(count);
+}
+
+void append(const std::string& path, const std::string& text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  REQUIRE(fd >= 0);
+  REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  ::close(fd);
+}
+
+std::string numbered(const std::string& prefix, int from, int to) {
+  std::string out;
+  for (int i = from; i <= to; ++i) out += prefix + " " + std::to_string(i) + "\n";
+  return out;
+}
+
+std::string pipeline(const test::TempDir& /*dir*/, const std::string& source,
+                     const std::string& out) {
+  return "sources:\n  files:\n    type: file_source\n" + source +
+         "sinks:\n  out:\n    type: capture_sink\n    inputs: [files]\n    path: " + out + "\n";
+}
+
+size_t open_fds_to(const std::string& path) {
+  size_t n = 0;
+  for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    auto target = fs::read_symlink(e.path(), ec);
+    if (!ec && target.string().rfind(path, 0) == 0) ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+// The application writes fast; at each rotation its file is renamed under it, it writes a
+// little more into the renamed file (it has not noticed yet), then opens a new one.
+void write_with_rotations(const std::string& log, int lines, int every, bool paced) {
+  int fd = ::open(log.c_str(), O_WRONLY | O_APPEND);
+  std::string chunk;
+  for (int i = 1; i <= lines; ++i) {
+    chunk += "n " + std::to_string(i) + "\n";
+    if (i % 100 == 0) {
+      (void)::write(fd, chunk.data(), chunk.size());
+      chunk.clear();
+      // About 50,000 lines a second: a file lives a second under its name.
+      if (paced) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    if (i % every == 0) {
+      ::rename(log.c_str(), (log + "." + std::to_string(i / every)).c_str());
+    } else if (i % every == 500 && i > every) {
+      ::close(fd);
+      fd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
+    }
+  }
+  (void)::write(fd, chunk.data(), chunk.size());
+  ::close(fd);
+}
+
+TEST_CASE("file_source loses and doubles nothing through rename-and-create rotations", "[files]") {
+  test::TempDir dir;
+  const std::string log = dir.file("app.log"), out = dir.file("out.txt");
+  append(log, "");
+  constexpr int kLines = 300000, kEvery = 50000;
+  SECTION("the active name only, at tens of thousands of lines a second") {
+    auto engine = test::start_engine(
+        dir,
+        pipeline(dir,
+                 "    include: [" + log + "]\n    rotate_wait: 300ms\n    poll_interval: 20ms\n",
+                 out));
+    write_with_rotations(log, kLines, kEvery, true);
+    CHECK(test::wait_until([&] { return arrived(out, "n", kLines); }, std::chrono::seconds(60)));
+    CHECK(test::metric_value(engine->metrics(), "sluice_file_rotations_total") >= 5);
+    // The renamed files are released once read and rotate_wait has passed.
+    REQUIRE(test::wait_until([&] { return open_fds_to(log + ".") == 0; }));
+    engine->stop();
+  }
+  SECTION("the rotated names matched too, as fast as the writer can go") {
+    // A file renamed before the source saw it under its first name is found under its new
+    // one; a file seen under both names is read once.
+    auto engine = test::start_engine(
+        dir, pipeline(dir, "    include: [" + log + "*]\n    poll_interval: 20ms\n", out));
+    write_with_rotations(log, kLines, kEvery, false);
+    CHECK(test::wait_until([&] { return arrived(out, "n", kLines); }, std::chrono::seconds(60)));
+    engine->stop();
+  }
+  require_each(numbers(out, "n"), kLines);
+}
+
+TEST_CASE("file_source reads a copytruncated file again from its start", "[files]") {
+  test::TempDir dir;
+  const std::string log = dir.file("app.log"), out = dir.file("out.txt");
+  append(log, numbered("t", 1, 1000));
+  auto engine = test::start_engine(
+      dir, pipeline(dir, "    include: [" + log + "]\n    poll_interval: 20ms\n", out));
+  REQUIRE(test::wait_until([&] { return arrived(out, "t", 1000); }));
+  // Truncated, then written again: first less than was there, then (the race copytruncate
+  // is known for) more than was there before the source looked.
+  REQUIRE(::truncate(log.c_str(), 0) == 0);
+  append(log, numbered("t", 1001, 1010));
+  REQUIRE(test::wait_until([&] { return arrived(out, "t", 1010); }));
+  REQUIRE(::truncate(log.c_str(), 0) == 0);
+  append(log, numbered("t", 1011, 5000));
+  REQUIRE(test::wait_until([&] { return arrived(out, "t", 5000); }));
+  CHECK(test::metric_value(engine->metrics(), "sluice_file_truncations_total") >= 2);
+  engine->stop();
+  require_each(numbers(out, "t"), 5000);
+}
+
+TEST_CASE("file_source follows logrotate in create and in copytruncate mode", "[files]") {
+  if (::access("/usr/sbin/logrotate", X_OK) != 0) FAIL("logrotate is not installed");
+  for (const char* mode : {"create", "copytruncate"}) {
+    SECTION(mode) {
+      test::TempDir dir;
+      const std::string log = dir.file("app.log"), out = dir.file("out.txt");
+      test::write_file(dir.file("logrotate.conf"),
+                       log + " {\n  rotate 5\n  " + mode + "\n  missingok\n}\n");
+      append(log, "");
+      auto engine = test::start_engine(dir, pipeline(dir,
+                                                     "    include: [" + log +
+                                                         "]\n    rotate_wait: 200ms\n"
+                                                         "    poll_interval: 20ms\n",
+                                                     out));
+      int next = 1;
+      for (int round = 0; round < 4; ++round) {
+        // The writer reopens by path for each burst, as an application with O_APPEND would
+        // after its next log call; copytruncate keeps the same file.
+        append(log, numbered("r", next, next + 2999));
+        next += 3000;
+        REQUIRE(test::wait_until([&] { return arrived(out, "r", next - 1); }));
+        auto r = test::run(
+            {"/usr/sbin/logrotate", "-f", "-s", dir.file("state"), dir.file("logrotate.conf")});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+      }
+      append(log, numbered("r", next, next + 999));
+      next += 1000;
+      REQUIRE(test::wait_until([&] { return arrived(out, "r", next - 1); }));
+      engine->stop();
+      require_each(numbers(out, "r"), next - 1);
+    }
+  }
+}
+
+TEST_CASE("file_source resumes from its positions after a restart, mid-file and mid-rotation",
+          "[files]") {
+  test::TempDir dir;
+  const std::string log = dir.file("app.log"), out = dir.file("out.txt");
+  const std::string config = pipeline(
+      dir, "    include: [" + log + "]\n    sync_interval: 50ms\n    poll_interval: 20ms\n", out);
+  append(log, numbered("p", 1, 20000));
+  {
+    auto engine = test::start_engine(dir, config);
+    REQUIRE(test::wait_until([&] { return arrived(out, "p", 20000); }));
+    engine->stop();
+  }
+  append(log, numbered("p", 20001, 30000));  // written while stopped
+  {
+    auto engine = test::start_engine(dir, config);
+    REQUIRE(test::wait_until([&] { return arrived(out, "p", 30000); }));
+    // A rotation, and a stop before the source could finish the renamed file.
+    append(log, numbered("p", 30001, 30500));
+    engine->stop();
+  }
+  ::rename(log.c_str(), (log + ".1").c_str());
+  append(log, numbered("p", 30501, 31000));
+  {
+    auto engine = test::start_engine(dir, config);
+    REQUIRE(test::wait_until([&] { return arrived(out, "p", 31000); }));
+    engine->stop();
+  }
+  require_each(numbers(out, "p"), 31000);
+}
+
+TEST_CASE("file_source after kill -9 re-reads at most what was in flight, without a gap",
+          "[files]") {
+  test::TempDir dir;
+  const std::string log = dir.file("app.log");
+  test::write_file(dir.file("p.yaml"),
+                   "data_dir: " + dir.file("data") + "\nplugin_dirs: [" + test::test_plugin_dir() +
+                       "]\napi:\n  enabled: false\n" +
+                       pipeline(dir,
+                                "    include: [" + log +
+                                    "]\n    sync_interval: 20ms\n    poll_interval: 20ms\n"
+                                    "    batch_max_records: 1000\n",
+                                dir.file("out.txt")) +
+                       "    delay: 20ms\n");  // slow enough to be killed mid-file
+  constexpr int kLines = 1000000;
+  append(log, numbered("k", 1, kLines));
+  {
+    test::Subprocess sluice({test::sluice_binary(), "run", "-c", dir.file("p.yaml")},
+                            dir.file("1.out"), dir.file("1.err"));
+    REQUIRE(test::wait_until([&] {
+      std::error_code ec;
+      return fs::file_size(dir.file("out.txt"), ec) > 500000 && !ec;
+    }));
+    sluice.signal(SIGKILL);
+    sluice.wait();
+  }
+  const size_t before = numbers(dir.file("out.txt"), "k").size();
+  CHECK(before < kLines);
+  test::Subprocess sluice({test::sluice_binary(), "run", "-c", dir.file("p.yaml")},
+                          dir.file("2.out"), dir.file("2.err"));
+  REQUIRE(test::wait_until(
+      [&] {
+        std::error_code ec;
+        return fs::file_size(dir.file("out.txt"), ec) >= 8888896 &&
+               arrived(dir.file("out.txt"), "k", kLines);
+      },
+      std::chrono::seconds(120)));
+  sluice.signal(SIGTERM);
+  CHECK(sluice.wait() == 0);
+  auto seen = numbers(dir.file("out.txt"), "k");
+  require_each(seen, kLines, false);
+  int doubled = 0;
+  for (const auto& [n, times] : seen) doubled += times > 1;
+  // No more than was in flight: the sink's queue (10,000 by default), the batch it was
+  // delivering, the batch waiting for room, and the acknowledgements not yet saved.
+  INFO(doubled << " lines read twice");
+  CHECK(doubled <= 10000 + 3 * 1000);
+}
+
+TEST_CASE("file_source releases a deleted file, and reads a new file on its inode afresh",
+          "[files]") {
+  test::TempDir dir;
+  const std::string log = dir.file("app.log"), out = dir.file("out.txt");
+  append(log, numbered("d", 1, 10));
+  auto engine = test::start_engine(
+      dir,
+      pipeline(dir, "    include: [" + log + "]\n    rotate_wait: 100ms\n    poll_interval: 20ms\n",
+               out));
+  REQUIRE(test::wait_until([&] { return arrived(out, "d", 10); }));
+  REQUIRE(open_fds_to(log) == 1);
+  struct stat before {};
+  ::stat(log.c_str(), &before);
+  REQUIRE(::unlink(log.c_str()) == 0);
+  REQUIRE(test::wait_until([&] { return open_fds_to(log) == 0; }));
+  // The same path again; on most file systems the freed inode is handed out again.
+  append(log, numbered("e", 1, 10));
+  struct stat after {};
+  ::stat(log.c_str(), &after);
+  UNSCOPED_INFO("inode reused: " << (before.st_ino == after.st_ino));
+  REQUIRE(test::wait_until([&] { return arrived(out, "e", 10); }));
+  engine->stop();
+  require_each(numbers(out, "d"), 10);
+  require_each(numbers(out, "e"), 10);
+}
+
+TEST_CASE("file_source reads 1,000 files matched by one glob", "[files]") {
+  test::TempDir dir;
+  fs::create_directories(dir.file("logs/a/b"));
+  for (int i = 0; i < 1000; ++i) {
+    std::string sub = i % 2 == 0 ? "logs/a/" : "logs/a/b/";
+    append(dir.file(sub + "f" + std::to_string(i) + ".log"),
+           numbered("f" + std::to_string(i), 1, 10));
+  }
+  append(dir.file("logs/a/skip.txt"), "not matched\n");
+  const std::string out = dir.file("out.txt");
+  auto engine = test::start_engine(
+      dir, pipeline(dir, "    include: [" + dir.file("logs") + "/**/*.log]\n", out));
+  REQUIRE(test::wait_until([&] { return test::read_lines(out).size() >= 10000; },
+                           std::chrono::seconds(60)));
+  CHECK(test::metric_value(engine->metrics(), "sluice_file_files_open") == 1000);
+  engine->stop();
+  auto lines = test::read_lines(out);
+  CHECK(lines.size() == 10000);
+  for (int i : {0, 1, 500, 999}) require_each(numbers(out, "f" + std::to_string(i)), 10);
+}
+
+TEST_CASE("file_source survives a 10 MiB line, binary data and an empty file", "[files]") {
+  test::TempDir dir;
+  fs::create_directories(dir.file("logs"));
+  const std::string out = dir.file("out.txt");
+  append(dir.file("logs/big.log"), "before\n" + std::string(10 * 1024 * 1024, 'x') + "\nafter\n");
+  std::string binary(1024 * 1024, '\0');
+  std::mt19937 random(42);
+  for (auto& c : binary) c = static_cast<char>(random());
+  append(dir.file("logs/binary.log"), binary + "\nbinary end\n");
+  append(dir.file("logs/empty.log"), "");
+  auto engine = test::start_engine(
+      dir, pipeline(dir, "    include: [" + dir.file("logs") + "/*.log]\n", out));
+  REQUIRE(test::wait_until([&] {
+    auto lines = test::read_lines(out);
+    return std::count(lines.begin(), lines.end(), "after") == 1 &&
+           std::count(lines.begin(), lines.end(), "binary end") == 1;
+  }));
+  CHECK(test::metric_value(engine->metrics(), "sluice_file_lines_split_total") == 1);
+  engine->stop();
+  // 10 MiB in pieces of max_line_bytes (256 KiB): 40 of them, nothing lost.
+  size_t pieces = 0, bytes = 0;
+  for (const auto& line : test::read_lines(out)) {
+    if (!line.empty() && line.find_first_not_of('x') == std::string::npos) {
+      ++pieces;
+      bytes += line.size();
+    }
+  }
+  CHECK(pieces == 40);
+  CHECK(bytes == 10 * 1024 * 1024);
+}
+
+TEST_CASE("file_source cuts long lines with long_lines: truncate", "[files]") {
+  test::TempDir dir;
+  const std::string log = dir.file("app.log"), out = dir.file("out.txt");
+  append(log, std::string(5000, 'y') + "\nnext\n");
+  auto engine = test::start_engine(
+      dir,
+      pipeline(dir,
+               "    include: [" + log + "]\n    max_line_bytes: 1024\n    long_lines: truncate\n",
+               out));
+  REQUIRE(test::wait_until([&] { return test::read_lines(out).size() == 2; }));
+  CHECK(test::metric_value(engine->metrics(), "sluice_file_lines_truncated_total") == 1);
+  engine->stop();
+  auto lines = test::read_lines(out);
+  CHECK(lines[0] == std::string(1024, 'y'));
+  CHECK(lines[1] == "next");
+}
+
+TEST_CASE("file_source names a file it cannot read and goes on with the rest", "[files]") {
+  test::TempDir dir;
+  fs::create_directories(dir.file("logs"));
+  append(dir.file("logs/open.log"), numbered("o", 1, 5));
+  append(dir.file("logs/secret.log"), "hidden\n");
+  ::chmod(dir.file("logs/secret.log").c_str(), 0);
+  // Root reads anything: the engine runs as nobody for this test.
+  fs::permissions(dir.path(), fs::perms::all);
+  ::chmod(dir.file("logs").c_str(), 0777);
+  const std::string out = dir.file("logs/out.txt");
+  test::write_file(dir.file("p.yaml"),
+                   "data_dir: " + dir.file("logs/data") + "\nplugin_dirs: [" +
+                       test::test_plugin_dir() + "]\napi:\n  enabled: false\n" +
+                       pipeline(dir, "    include: [" + dir.file("logs") + "/*.log]\n", out));
+  std::vector<std::string> argv{test::sluice_binary(), "run", "-c", dir.file("p.yaml")};
+  if (::geteuid() == 0) {
+    argv.insert(argv.begin(), {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                               "--clear-groups", "--inh-caps=-all"});
+  }
+  test::Subprocess sluice(argv, dir.file("logs/run.out"), dir.file("logs/run.err"));
+  REQUIRE(test::wait_until([&] { return arrived(out, "o", 5); }));
+  REQUIRE(test::wait_until([&] {
+    return test::read_file(dir.file("logs/run.err"))
+               .find("cannot open " + dir.file("logs/secret.log")) != std::string::npos;
+  }));
+  sluice.signal(SIGTERM);
+  CHECK(sluice.wait() == 0);
+  require_each(numbers(out, "o"), 5);
+  CHECK(test::read_file(out).find("hidden") == std::string::npos);
+}
+
+TEST_CASE("sluice plugin-check passes on file_source over 200 cycles with files open", "[files]") {
+  test::TempDir dir;
+  fs::create_directories(dir.file("logs"));
+  for (int i = 0; i < 20; ++i)
+    append(dir.file("logs/f" + std::to_string(i) + ".log"), numbered("c", 1, 100));
+  test::write_file(dir.file("files.yaml"), "include: [" + dir.file("logs") + "/*.log]\n");
+  auto r = test::run({test::sluice_binary(), "plugin-check", test::plugin_dir() + "/file_source.so",
+                      "--config", dir.file("files.yaml"), "--cycles", "200", "--run-for", "5ms"},
+                     std::chrono::seconds(300));
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("200 cycles") != std::string::npos);
+  CHECK(r.out.find("PASS") != std::string::npos);
+}
