@@ -1,0 +1,109 @@
+// file_source's throughput: FILES files of LINES lines of about LINE_BYTES bytes, written
+// first (so that they are read from the page cache), read by file_source into blackhole_sink
+// in this process until every line is acknowledged. Prints one line of figures.
+//
+//   file_throughput FILES LINES LINE_BYTES
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "config/pipeline_config.hpp"
+#include "engine.hpp"
+#include "observability/logging.hpp"
+
+using namespace sluice;
+
+namespace {
+
+double counter(core::Metrics& metrics, const std::string& name, const std::string& component) {
+  for (const auto& family : metrics.registry()->Collect()) {
+    if (family.name != name) continue;
+    for (const auto& m : family.metric) {
+      for (const auto& l : m.label) {
+        if (l.name == "component_id" && l.value == component) return m.counter.value;
+      }
+    }
+  }
+  return 0;
+}
+
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: %s FILES LINES LINE_BYTES\n", argv[0]);
+    return 2;
+  }
+  const long files = std::atol(argv[1]);
+  const long lines = std::atol(argv[2]);
+  const long line_bytes = std::atol(argv[3]);
+  core::configure_logging(spdlog::level::warn, core::LogFormat::text);
+
+  auto dir =
+      std::filesystem::temp_directory_path() / ("sluice-file-bench-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "logs");
+  long bytes = 0;
+  for (long f = 0; f < files; ++f) {
+    int fd = ::open((dir / "logs" / ("f" + std::to_string(f) + ".log")).c_str(),
+                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    std::string chunk;
+    for (long i = 1; i <= lines; ++i) {
+      std::string line = "2026-11-23T23:01:32Z level=info line=" + std::to_string(i) + " ";
+      line.resize(static_cast<size_t>(line_bytes - 1), 'x');
+      chunk += line + "\n";
+      if (chunk.size() > (1 << 20) || i == lines) {
+        if (::write(fd, chunk.data(), chunk.size()) != static_cast<ssize_t>(chunk.size())) return 1;
+        bytes += static_cast<long>(chunk.size());
+        chunk.clear();
+      }
+    }
+    ::close(fd);
+  }
+  const long total = files * lines;
+
+  std::string yaml = "data_dir: " + (dir / "data").string() +
+                     "\napi: {enabled: false}\n"
+                     "sources:\n  files:\n    type: file_source\n    include: [" +
+                     (dir / "logs").string() +
+                     "/*.log]\n"
+                     "sinks:\n  nowhere:\n    type: blackhole_sink\n    inputs: [files]\n";
+  core::Diagnostics diags;
+  auto config = core::load_pipeline_text(yaml, "<bench>", diags);
+  core::Engine engine({{SLUICE_BENCH_PLUGIN_DIR}, false});
+  if (!config || !engine.load(*config, diags)) {
+    std::fprintf(stderr, "%s", diags.to_string().c_str());
+    return 1;
+  }
+  double cpu_before = cpu_seconds();
+  auto began = std::chrono::steady_clock::now();
+  std::string error;
+  if (!engine.start(error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 1;
+  }
+  while (counter(engine.metrics(), "sluice_component_sent_events_total", "nowhere") < total) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  double cpu = cpu_seconds() - cpu_before;
+  engine.stop();
+  std::filesystem::remove_all(dir);
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  std::printf("%6ld  %9ld  %6ld  %12.0f  %9.1f  %7.2f  %7.2f  %8.1f\n", files, lines, line_bytes,
+              total / seconds, bytes / 1e6 / seconds, seconds, cpu, u.ru_maxrss / 1024.0);
+  return 0;
+}
