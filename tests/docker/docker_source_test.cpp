@@ -154,10 +154,16 @@ TEST_CASE("docker_source follows containers started before and after it", "[dock
   const auto& engine = test::DockerEngine::require();
   test::TempDir dir;
   test::Containers containers(engine);
-  containers.run("early",
-                 "for i in $(seq 1 50); do echo \"early-out $i\"; "
-                 "echo \"early-err $i\" >&2; done; sleep 3600");
-  Sluice sluice(dir, "run", pipeline(dir, engine, "    rotation_interval: 1m\n"));
+  containers.run(
+      "early",
+      "for i in $(seq 1 50); do echo \"early-out $i\"; "
+      "echo \"early-err $i\" >&2; done; sleep 3600",
+      {"--label", "com.docker.compose.project=shop", "--label", "com.docker.compose.service=web",
+       "--label", "com.example.team=payments", "--label", "not.allowed=1"});
+  Sluice sluice(dir, "run",
+                pipeline(dir, engine,
+                         "    rotation_interval: 1m\n    container_labels: [com.example.team]\n"
+                         "    labels:\n      host: test-host\n"));
   containers.run("late-tty", "for i in $(seq 1 50); do echo \"tty $i\"; done; sleep 3600", {"-t"});
   containers.run("short-lived", "for i in $(seq 1 20); do echo \"exits $i\"; done");
 
@@ -188,6 +194,15 @@ TEST_CASE("docker_source follows containers started before and after it", "[dock
       CHECK(d.labels.at("container_name") == "late-tty");
     } else if (d.line.rfind("early-out", 0) == 0) {
       CHECK(d.labels.at("stream") == "stdout");
+    }
+    CHECK(d.labels.at("host") == "test-host");
+    CHECK(d.labels.count("not_allowed") == 0);
+    if (d.labels.at("container_name") == "early") {
+      CHECK(d.labels.at("compose_project") == "shop");
+      CHECK(d.labels.at("compose_service") == "web");
+      CHECK(d.labels.at("com_example_team") == "payments");
+    } else {
+      CHECK(d.labels.count("compose_project") == 0);
     }
   }
 }
