@@ -463,23 +463,25 @@ void Tailer::save() {
   std::lock_guard lock(save_mutex_);
   const int64_t now = unix_now();
   const uint64_t version = positions_.version();
-  // Unchanged positions are written again only now and then, to refresh when files were seen.
-  if (version == saved_version_ && now - last_save_unix_ < 60) return;
   const int64_t forget_s =
       std::chrono::duration_cast<std::chrono::seconds>(settings_.forget_after).count();
   std::map<FileKey, SavedPosition> out;
+  bool forgot = false;
   for (const auto& [key, position] : positions_.snapshot()) {
     SavedPosition p{position, now};
     if (open_keys_.count(key) == 0) {
       auto old = saved_.find(key);
       if (old != saved_.end()) p.seen_unix = old->second.seen_unix;
-      if (now - p.seen_unix > forget_s) {
-        positions_.forget(key);  // gone for longer than forget_after
+      if (now - p.seen_unix >= forget_s) {
+        positions_.forget(key);  // gone for forget_after
+        forgot = true;
         continue;
       }
     }
     out[key] = p;
   }
+  // Unchanged positions are written again only now and then, to refresh when files were seen.
+  if (!forgot && version == saved_version_ && now - last_save_unix_ < 60) return;
   std::string error;
   if (!save_positions(ctx_.state_dir(), out, &error)) {
     metrics_.state_errors.add();

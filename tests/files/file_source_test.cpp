@@ -414,3 +414,65 @@ TEST_CASE("sluice plugin-check passes on file_source over 200 cycles with files 
   CHECK(r.out.find("200 cycles") != std::string::npos);
   CHECK(r.out.find("PASS") != std::string::npos);
 }
+
+TEST_CASE(
+    "file_source polls without inotify, starts at the end, flushes a last line and "
+    "follows a symlink",
+    "[files]") {
+  test::TempDir dir;
+  fs::create_directories(dir.file("logs"));
+  fs::create_directories(dir.file("real"));
+  const std::string out = dir.file("out.txt");
+  append(dir.file("logs/old.log"), numbered("old", 1, 100));  // there before: skipped
+  append(dir.file("real/target.log"), "");
+  fs::create_symlink(dir.file("real/target.log"), dir.file("logs/link.log"));
+  auto engine = test::start_engine(
+      dir, pipeline(dir,
+                    "    include: [" + dir.file("logs") +
+                        "/*.log]\n    inotify: false\n    start_at: end\n"
+                        "    scan_interval: 100ms\n    poll_interval: 20ms\n"
+                        "    partial_flush_after: 200ms\n    labels:\n      team: web\n",
+                    out));
+  REQUIRE(test::wait_until(
+      [&] { return test::metric_value(engine->metrics(), "sluice_file_files_open") == 2; }));
+  append(dir.file("logs/old.log"), numbered("old", 101, 110));
+  append(dir.file("real/target.log"), numbered("linked", 1, 10));
+  append(dir.file("logs/new.log"), numbered("new", 1, 10) + "no newline yet");
+  REQUIRE(test::wait_until([&] {
+    auto lines = test::read_lines(out);
+    return std::count(lines.begin(), lines.end(), "no newline yet") == 1;
+  }));
+  REQUIRE(test::wait_until([&] {
+    return arrived(out, "old", 10) && arrived(out, "linked", 10) && arrived(out, "new", 10);
+  }));
+  CHECK(test::metric_value(engine->metrics(), "sluice_file_partial_lines_flushed_total") == 1);
+  engine->stop();
+  auto old = numbers(out, "old");
+  CHECK(old.size() == 10);
+  CHECK(old.begin()->first == 101);  // start_at: end skipped what was there
+  require_each(numbers(out, "linked"), 10);
+  require_each(numbers(out, "new"), 10);  // a file that appeared later is read whole
+}
+
+TEST_CASE("file_source forgets the position of a file gone longer than forget_after", "[files]") {
+  test::TempDir dir;
+  fs::create_directories(dir.file("logs"));
+  fs::create_directories(dir.file("elsewhere"));
+  const std::string log = dir.file("logs/app.log"), out = dir.file("out.txt");
+  append(log, numbered("f", 1, 10));
+  auto engine =
+      test::start_engine(dir, pipeline(dir,
+                                       "    include: [" + log +
+                                           "]\n    rotate_wait: 100ms\n    poll_interval: 20ms\n"
+                                           "    sync_interval: 50ms\n    forget_after: 1s\n",
+                                       out));
+  REQUIRE(test::wait_until([&] { return arrived(out, "f", 10); }));
+  const std::string positions = dir.file("data/files/positions");
+  REQUIRE(
+      test::wait_until([&] { return test::read_file(positions).find(log) != std::string::npos; }));
+  // Moved out of every pattern, not deleted: kept for forget_after, then dropped.
+  fs::rename(log, dir.file("elsewhere/app.log"));
+  REQUIRE(
+      test::wait_until([&] { return test::read_file(positions).find(log) == std::string::npos; }));
+  engine->stop();
+}
