@@ -103,8 +103,16 @@ dk rm -f $(dk ps -aq) >/dev/null
 echo
 echo "flood: one container's 2,000,000 lines, already written"
 lines=2000000
-dk run --network none --name flood local/busybox sh -c \
-  "yes 'a flood line of about sixty bytes, written as fast as it can go' | head -n $lines" >/dev/null
+# It stays running (a stopped container is read only past a checkpoint), and says when it
+# has written everything, so that both readers start on the whole log.
+dk run -d --network none --name flood local/busybox sh -c \
+  "yes 'a flood line of about sixty bytes, written as fast as it can go' | head -n $lines; \
+   echo flood done; sleep 3600" >/dev/null
+for _ in $(seq 1 1200); do
+  [ "$(dk logs --tail 1 flood 2>/dev/null)" = "flood done" ] && break
+  sleep 0.1
+done
+lines=$((lines + 1))
 start=$(date +%s.%N)
 dk logs --timestamps flood >/dev/null 2>&1
 docker_s=$(echo "$(date +%s.%N) - $start" | bc)

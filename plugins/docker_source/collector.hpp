@@ -80,6 +80,8 @@ class Collector {
   void set_labels(Container& c);
   void append(Container& c, const LogLine& line);
   void hand_off(bool force);
+  asio::awaitable<void> linger(uint64_t generation);
+  void publish_counts();
   void update_gauges();
 
   asio::io_context& io_;
@@ -101,6 +103,11 @@ class Collector {
   std::vector<asio::steady_timer*> room_waiters_;
 
   std::unique_ptr<OutBatch> batch_;
+  std::chrono::steady_clock::time_point batch_started_;
+  uint64_t batch_generation_ = 0;
+  struct Counts {
+    uint64_t bytes = 0, lines = 0, truncated = 0, duplicates = 0;
+  } counts_;
   std::map<const Container*, size_t> batch_index_;
   std::vector<ContainerPtr> batch_pins_;
 };
