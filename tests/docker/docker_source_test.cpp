@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "accounting.hpp"
 #include "docker_engine.hpp"
 #include "helpers.hpp"
 #include "http_client.hpp"
@@ -65,30 +66,13 @@ std::vector<Delivered> read_all(const std::vector<std::string>& paths) {
   return all;
 }
 
-// How many times each number of "PREFIX N" arrived.
 std::map<int, int> numbers(const std::vector<Delivered>& delivered, const std::string& prefix) {
-  std::map<int, int> out;
-  for (const auto& d : delivered) {
-    if (d.line.rfind(prefix + " ", 0) == 0) ++out[std::stoi(d.line.substr(prefix.size() + 1))];
-  }
-  return out;
+  std::vector<std::string> lines;
+  for (const auto& d : delivered) lines.push_back(d.line);
+  return test::count_numbers(lines, prefix);
 }
 
-// Every number from 1 to count arrived exactly once (or at least once).
-void require_each(const std::map<int, int>& seen, int count, bool exactly_once = true) {
-  int missing = 0, doubled = 0;
-  for (int i = 1; i <= count; ++i) {
-    auto it = seen.find(i);
-    if (it == seen.end()) {
-      if (missing++ < 5) UNSCOPED_INFO("missing " << i);
-    } else if (it->second > 1 && exactly_once) {
-      if (doubled++ < 5) UNSCOPED_INFO(i << " arrived " << it->second << " times");
-    }
-  }
-  CHECK(missing == 0);
-  CHECK(doubled == 0);
-  CHECK(seen.size() == static_cast<size_t>(count));
-}
+using test::require_each;
 
 bool complete(const std::string& path, const std::string& prefix, int count) {
   return numbers(read_delivered(path), prefix).size() >= static_cast<size_t>(count);

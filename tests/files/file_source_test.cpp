@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "accounting.hpp"
 #include "helpers.hpp"
 #include "pipeline.hpp"
 #include "subprocess.hpp"
@@ -28,29 +29,12 @@ namespace {
 
 // How many times each number of "PREFIX N" arrived.
 std::map<int, int> numbers(const std::string& out, const std::string& prefix) {
-  std::map<int, int> seen;
   std::error_code ec;
-  if (!fs::exists(out, ec)) return seen;
-  for (const auto& line : test::read_lines(out)) {
-    if (line.rfind(prefix + " ", 0) == 0) ++seen[std::stoi(line.substr(prefix.size() + 1))];
-  }
-  return seen;
+  if (!fs::exists(out, ec)) return {};
+  return test::count_numbers(test::read_lines(out), prefix);
 }
 
-void require_each(const std::map<int, int>& seen, int count, bool exactly_once = true) {
-  int missing = 0, doubled = 0;
-  for (int i = 1; i <= count; ++i) {
-    auto it = seen.find(i);
-    if (it == seen.end()) {
-      if (missing++ < 5) UNSCOPED_INFO("missing " << i);
-    } else if (exactly_once && it->second > 1) {
-      if (doubled++ < 5) UNSCOPED_INFO(i << " arrived " << it->second << " times");
-    }
-  }
-  CHECK(missing == 0);
-  CHECK(doubled == 0);
-  CHECK(seen.size() == static_cast<size_t>(count));
-}
+using test::require_each;
 
 bool arrived(const std::string& out, const std::string& prefix, int count) {
   return numbers(out, prefix).size() >= static_cast<size_t>(count);
