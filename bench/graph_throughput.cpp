@@ -10,33 +10,15 @@
 #include <string>
 #include <thread>
 
+#include "bench_support.hpp"
 #include "config/pipeline_config.hpp"
 #include "engine.hpp"
 #include "observability/logging.hpp"
 
 using namespace sluice;
 
-namespace {
-
-double counter(core::Metrics& metrics, const std::string& name, const std::string& component) {
-  for (const auto& family : metrics.registry()->Collect()) {
-    if (family.name != name) continue;
-    for (const auto& m : family.metric) {
-      for (const auto& l : m.label) {
-        if (l.name == "component_id" && l.value == component) return m.counter.value;
-      }
-    }
-  }
-  return 0;
-}
-
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-}  // namespace
+using bench::counter;
+using bench::cpu_seconds;
 
 int main(int argc, char** argv) {
   if (argc < 3) {
