@@ -53,6 +53,7 @@ void TcpRelay::run() {
     }
     if (::poll(fds.data(), fds.size(), -1) < 0) continue;
     if (fds[0].revents != 0) break;
+    const size_t polled = pairs.size();  // a pair accepted below is polled from the next round
     if (fds[1].revents & POLLIN) {
       int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
       int daemon = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -70,6 +71,10 @@ void TcpRelay::run() {
     std::vector<Pair> open;
     for (size_t i = 0; i < pairs.size(); ++i) {
       bool alive = true;
+      if (i >= polled) {
+        open.push_back(pairs[i]);
+        continue;
+      }
       for (int side = 0; side < 2 && alive; ++side) {
         const pollfd& p = fds[2 + 2 * i + side];
         if (p.revents == 0) continue;
