@@ -100,15 +100,18 @@ void LogDecoder::feed_tty(std::string_view bytes) {
     size_t take = nl ? static_cast<size_t>(nl - bytes.data()) + 1 : scan;
     tty_text_.append(bytes.data(), take);
     bytes.remove_prefix(take);
-    if (nl != nullptr || tty_text_.size() == piece_bytes) {
-      std::string msg = std::move(tty_prefix_);
-      msg += tty_text_;
-      tty_prefix_.clear();
-      tty_text_.clear();
-      tty_in_text_ = false;
-      message(Stream::out, msg);
-    }
+    if (nl != nullptr || tty_text_.size() == piece_bytes) tty_message();
   }
+}
+
+// A TTY message is complete (a newline, a whole piece, or the end): its prefix and text.
+void LogDecoder::tty_message() {
+  std::string msg = std::move(tty_prefix_);
+  msg += tty_text_;
+  tty_prefix_.clear();
+  tty_text_.clear();
+  tty_in_text_ = false;
+  message(Stream::out, msg);
 }
 
 void LogDecoder::message(Stream stream, std::string_view msg) {
@@ -172,14 +175,7 @@ void LogDecoder::emit(Stream stream, int64_t ts, std::string_view text, bool tru
 }
 
 void LogDecoder::flush() {
-  if (tty_ && tty_in_text_ && !tty_text_.empty()) {
-    std::string msg = std::move(tty_prefix_);
-    msg += tty_text_;
-    tty_prefix_.clear();
-    tty_text_.clear();
-    tty_in_text_ = false;
-    message(Stream::out, msg);
-  }
+  if (tty_ && tty_in_text_ && !tty_text_.empty()) tty_message();
   for (int s = 0; s < 2; ++s) {
     Pending& p = pending_[s];
     if (!p.active) continue;

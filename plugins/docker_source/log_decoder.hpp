@@ -47,6 +47,7 @@ class LogDecoder {
  private:
   bool feed_frames(std::string_view bytes);
   void feed_tty(std::string_view bytes);
+  void tty_message();
   void message(Stream stream, std::string_view message);
   void content(Stream stream, int64_t ts, std::string_view text, bool complete);
   void emit(Stream stream, int64_t ts, std::string_view text, bool truncated);
