@@ -11,5 +11,3 @@ enum class Format { text, json };
 void append_record(const sluice_record_t& r, Format format, std::string& out);
 // RFC 3339 UTC with nanoseconds: 2026-11-23T20:56:01.123456789Z
 void append_timestamp(int64_t ns, std::string& out);
-// A JSON string; invalid UTF-8 becomes U+FFFD so that the output stays valid JSON.
-void append_json_string(const char* data, size_t size, std::string& out);
