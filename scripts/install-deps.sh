@@ -8,11 +8,12 @@ packages=(
   libboost-dev libboost-filesystem-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev prometheus-cpp-dev
   libre2-dev libsimdjson-dev catch2
+  libprotobuf-dev protobuf-compiler libsnappy-dev libssl-dev zlib1g-dev
 )
 # Only the test suite needs these: promtool checks the /metrics output; docker_source's tests
 # start their own Docker engine, with an image made from busybox-static; file_source's
-# follow logrotate.
-test_packages=(prometheus docker.io busybox-static logrotate)
+# follow logrotate; loki_sink's TLS tests make their certificates with openssl.
+test_packages=(prometheus docker.io busybox-static logrotate openssl)
 # Only the benchmarks need these: perf for the profile, curl and bc for the docker figures.
 bench_packages=(linux-perf curl bc)
 
