@@ -217,6 +217,8 @@ struct LokiReceiver::Impl {
   std::deque<LokiAnswer> script;
   std::chrono::milliseconds delay{0};
   std::string refuse;
+  bool keep = true;
+  size_t count = 0;
   std::thread thread;
 
   void listen() {
@@ -319,7 +321,8 @@ struct LokiReceiver::Impl {
               refused += "entry for stream '" + e.labels + "' refused: contains '" + refuse + "'\n";
               continue;
             }
-            entries.push_back(std::move(e));
+            ++count;
+            if (keep) entries.push_back(std::move(e));
           }
           if (refused.empty()) {
             res.result(http::status::no_content);
@@ -405,6 +408,16 @@ void LokiReceiver::set_down(bool down) {
       impl_->listen();
     }
   });
+}
+
+void LokiReceiver::keep_entries(bool keep) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->keep = keep;
+}
+
+size_t LokiReceiver::entry_count() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->count;
 }
 
 std::vector<LokiEntry> LokiReceiver::entries() const {

@@ -69,6 +69,10 @@ class LokiReceiver {
   // Down: the listener and every connection are closed; up: listening again on the same port.
   void set_down(bool down);
 
+  // Off: entries are decoded and counted but not kept (for the benchmark's millions).
+  void keep_entries(bool keep);
+  size_t entry_count() const;
+
   std::vector<LokiEntry> entries() const;
   std::vector<LokiRequest> requests() const;
   size_t request_count() const;

@@ -1,0 +1,140 @@
+// loki_sink's throughput: FILES files of LINES lines of LINE_BYTES bytes (one stream per
+// file, by its filename label), read by file_source and shipped by loki_sink to the test
+// receiver, which runs in a child process (so that its decoding is not charged to Sluice's
+// CPU and memory) and checks that every entry arrived. Prints one line of figures.
+//
+//   loki_throughput FILES LINES LINE_BYTES [protobuf|json]
+//   loki_throughput --receiver      (the child: prints its port, counts until stdin closes)
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "bench_support.hpp"
+#include "config/pipeline_config.hpp"
+#include "engine.hpp"
+#include "loki_receiver.hpp"
+#include "observability/logging.hpp"
+
+using namespace sluice;
+
+using bench::counter;
+using bench::cpu_seconds;
+
+namespace {
+
+int receiver() {
+  test::LokiReceiver loki;
+  loki.keep_entries(false);
+  std::printf("%u\n", loki.port());
+  std::fflush(stdout);
+  std::string ignored;
+  while (std::getline(std::cin, ignored)) {
+  }
+  std::printf("%zu\n", loki.entry_count());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 2 && std::string(argv[1]) == "--receiver") return receiver();
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: %s FILES LINES LINE_BYTES [protobuf|json]\n", argv[0]);
+    return 2;
+  }
+  const long files = std::atol(argv[1]);
+  const long lines = std::atol(argv[2]);
+  const long line_bytes = std::atol(argv[3]);
+  const std::string encoding = argc > 4 ? argv[4] : "protobuf";
+  core::configure_logging(spdlog::level::warn, core::LogFormat::text);
+
+  int to_child[2], from_child[2];
+  if (::pipe(to_child) != 0 || ::pipe(from_child) != 0) return 1;
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::dup2(to_child[0], 0);
+    ::dup2(from_child[1], 1);
+    ::close(to_child[1]);
+    ::close(from_child[0]);
+    ::execl("/proc/self/exe", argv[0], "--receiver", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  ::close(to_child[0]);
+  ::close(from_child[1]);
+  FILE* answers = ::fdopen(from_child[0], "r");
+  unsigned port = 0;
+  if (std::fscanf(answers, "%u", &port) != 1) return 1;
+
+  auto dir =
+      std::filesystem::temp_directory_path() / ("sluice-loki-bench-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "logs");
+  long bytes = 0;
+  for (long f = 0; f < files; ++f) {
+    int fd = ::open((dir / "logs" / ("f" + std::to_string(f) + ".log")).c_str(),
+                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    std::string chunk;
+    for (long i = 1; i <= lines; ++i) {
+      std::string line = "2026-11-23T23:01:32Z level=info line=" + std::to_string(i) + " ";
+      line.resize(static_cast<size_t>(line_bytes - 1), 'x');
+      chunk += line + "\n";
+      if (chunk.size() > (1 << 20) || i == lines) {
+        if (::write(fd, chunk.data(), chunk.size()) != static_cast<ssize_t>(chunk.size())) return 1;
+        bytes += static_cast<long>(chunk.size());
+        chunk.clear();
+      }
+    }
+    ::close(fd);
+  }
+  const long total = files * lines;
+
+  std::string yaml = "data_dir: " + (dir / "data").string() +
+                     "\napi: {enabled: false}\n"
+                     "sources:\n  files:\n    type: file_source\n    include: [" +
+                     (dir / "logs").string() +
+                     "/*.log]\n"
+                     "sinks:\n  loki:\n    type: loki_sink\n    inputs: [files]\n"
+                     "    url: http://127.0.0.1:" +
+                     std::to_string(port) + "\n    encoding: " + encoding +
+                     "\n    batch_max_wait: 200ms\n    labels: {job: bench}\n";
+  core::Diagnostics diags;
+  auto config = core::load_pipeline_text(yaml, "<bench>", diags);
+  core::Engine engine({{SLUICE_BENCH_PLUGIN_DIR}, false});
+  if (!config || !engine.load(*config, diags)) {
+    std::fprintf(stderr, "%s", diags.to_string().c_str());
+    return 1;
+  }
+  double cpu_before = cpu_seconds();
+  auto began = std::chrono::steady_clock::now();
+  std::string error;
+  if (!engine.start(error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 1;
+  }
+  while (counter(engine.metrics(), "sluice_component_sent_events_total", "loki") < total) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  double cpu = cpu_seconds() - cpu_before;
+  engine.stop();
+  std::filesystem::remove_all(dir);
+  ::close(to_child[1]);
+  unsigned long received = 0;
+  if (std::fscanf(answers, "%lu", &received) != 1) received = 0;
+  ::waitpid(child, nullptr, 0);
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  std::printf("%6ld  %9ld  %6ld  %9s  %12.0f  %9.1f  %7.2f  %7.2f  %8.1f  %s\n", files, lines,
+              line_bytes, encoding.c_str(), total / seconds, bytes / 1e6 / seconds, seconds, cpu,
+              u.ru_maxrss / 1024.0,
+              received == static_cast<unsigned long>(total) ? "all received" : "MISSING ENTRIES");
+  return received == static_cast<unsigned long>(total) ? 0 : 1;
+}
