@@ -59,8 +59,8 @@ class LokiSink final : public sluice::Sink {
   };
 
   void register_metrics() {
-    entries_sent_ = ctx_.counter("sluice_loki_entries_sent_total",
-                                 "Entries Loki accepted (2xx answers).");
+    entries_sent_ =
+        ctx_.counter("sluice_loki_entries_sent_total", "Entries Loki accepted (2xx answers).");
     bytes_sent_ = ctx_.counter("sluice_loki_bytes_sent_total",
                                "Request body bytes (compressed) of the requests Loki accepted.");
     for (const char* s : {"2xx", "4xx", "429", "5xx", "error"}) {
@@ -75,8 +75,7 @@ class LokiSink final : public sluice::Sink {
     retries_ = ctx_.counter("sluice_loki_retries_total",
                             "Push requests sent again after a 429, a 5xx or a connection error.");
     auto drop = [&](const char* reason) {
-      return ctx_.counter("sluice_loki_entries_dropped_total",
-                          "Entries not delivered, by reason.",
+      return ctx_.counter("sluice_loki_entries_dropped_total", "Entries not delivered, by reason.",
                           one_label("reason", reason));
     };
     drops_.line_too_long = drop("line_too_long");
@@ -97,12 +96,12 @@ class LokiSink final : public sluice::Sink {
     lines_truncated_ = ctx_.counter("sluice_loki_lines_truncated_total",
                                     "Lines cut to max_line_bytes (line_too_long: truncate).");
     for (const char* f : {"invalid_name", "long_name", "long_value", "too_many", "duplicate"}) {
-      label_fixes_[f] = ctx_.counter("sluice_loki_label_fixes_total",
-                                     "Labels changed or left out to meet Loki's rules.",
-                                     one_label("fix", f));
+      label_fixes_[f] =
+          ctx_.counter("sluice_loki_label_fixes_total",
+                       "Labels changed or left out to meet Loki's rules.", one_label("fix", f));
     }
-    active_streams_ = ctx_.gauge("sluice_loki_active_streams",
-                                 "Streams with an entry in the last 5 minutes.");
+    active_streams_ =
+        ctx_.gauge("sluice_loki_active_streams", "Streams with an entry in the last 5 minutes.");
   }
 
   void run(const sluice::StopToken& stop) {
@@ -180,8 +179,8 @@ class LokiSink final : public sluice::Sink {
         cost = push_.cost(selector, line, r, metadata);
       }
       delivery_.holds(held);
-      push_.add(selector, [&] { return label_pairs(selector); }, Entry{r.timestamp_ns, line, &r},
-                cost);
+      push_.add(
+          selector, [&] { return label_pairs(selector); }, Entry{r.timestamp_ns, line, &r}, cost);
     }
     count_fixes(fixes);
     delivery_.filled(held);
@@ -243,7 +242,7 @@ class LokiSink final : public sluice::Sink {
         ++i;
       }
       out.emplace_back(std::move(name), std::move(value));
-      i += 1;                                // past the closing quote
+      i += 1;                                   // past the closing quote
       if (i < s.size() && s[i] == ',') i += 2;  // past ", "
     }
     return out;
@@ -312,8 +311,8 @@ class LokiSink final : public sluice::Sink {
         return;
       }
       if (!retrying_) {
-        ctx_.warn("push to " + settings_.endpoint.text + " failed, retrying with backoff: " +
-                  describe(r));
+        ctx_.warn("push to " + settings_.endpoint.text +
+                  " failed, retrying with backoff: " + describe(r));
       }
       retrying_ = true;
       retries_.add();

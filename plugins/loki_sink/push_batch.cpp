@@ -110,8 +110,8 @@ void gzip(const std::string& in, std::string& out) {
 
 }  // namespace
 
-size_t PushBatch::cost(const std::string& selector, std::string_view line,
-                       const sluice_record_t& r, bool with_metadata) const {
+size_t PushBatch::cost(const std::string& selector, std::string_view line, const sluice_record_t& r,
+                       bool with_metadata) const {
   size_t c = line.size() + entry_overhead;
   if (with_metadata) {
     for (uint32_t i = 0; i < r.metadata_count; ++i) {

@@ -39,8 +39,7 @@ class PushBatch {
               bool with_metadata) const;
   // labels is called only when the stream is new (JSON needs the pairs).
   template <class Labels>
-  void add(const std::string& selector, const Labels& labels, const Entry& entry,
-           size_t cost) {
+  void add(const std::string& selector, const Labels& labels, const Entry& entry, size_t cost) {
     auto [it, fresh] = index_.try_emplace(selector, streams_.size());
     if (fresh) {
       streams_.push_back(Stream{selector, labels(), {}});

@@ -105,7 +105,9 @@ PushClient::PushClient(const Settings& settings) : settings_(settings) {
   }
 }
 
-PushClient::~PushClient() { close(); }
+PushClient::~PushClient() {
+  close();
+}
 
 void PushClient::close() {
   if (!connection_) return;
@@ -138,14 +140,15 @@ PushResult PushClient::post(const std::string& body, const std::string& content_
   asio::posix::stream_descriptor stop_watch(io_);
   if (int fd = stop.fd(); fd >= 0) stop_watch.assign(::dup(fd));
   bool stopped = false;
-  if (stop_watch.is_open()) stop_watch.async_wait(asio::posix::descriptor_base::wait_read, [&](const error_code& ec) {
-    if (ec) return;
-    stopped = true;
-    if (connection_) {
-      error_code ignored;
-      connection_->plain.socket().close(ignored);
-    }
-  });
+  if (stop_watch.is_open())
+    stop_watch.async_wait(asio::posix::descriptor_base::wait_read, [&](const error_code& ec) {
+      if (ec) return;
+      stopped = true;
+      if (connection_) {
+        error_code ignored;
+        connection_->plain.socket().close(ignored);
+      }
+    });
 
   auto attempt = [&](bool fresh) -> asio::awaitable<void> {
     if (fresh || !connection_ || !connection_->open) {
@@ -154,16 +157,16 @@ PushResult PushClient::post(const std::string& body, const std::string& content_
       auto& c = *connection_;
       tcp::resolver resolver(io_);
       c.plain.expires_after(settings_.connect_timeout);
-      auto endpoints = co_await resolver.async_resolve(settings_.endpoint.host,
-                                                       settings_.endpoint.port, asio::use_awaitable);
+      auto endpoints = co_await resolver.async_resolve(
+          settings_.endpoint.host, settings_.endpoint.port, asio::use_awaitable);
       co_await c.plain.async_connect(endpoints, asio::use_awaitable);
       c.plain.socket().set_option(tcp::no_delay(true));
       if (tls_) {
         c.tls = std::make_unique<beast::ssl_stream<beast::tcp_stream&>>(c.plain, *tls_);
         const std::string& name = settings_.tls.server_name;
         if (!SSL_set_tlsext_host_name(c.tls->native_handle(), name.c_str())) {
-          throw system_error(error_code(static_cast<int>(::ERR_get_error()),
-                                        asio::error::get_ssl_category()));
+          throw system_error(
+              error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()));
         }
         if (!settings_.tls.insecure_skip_verify) {
           c.tls->set_verify_callback(ssl::host_name_verification(name));

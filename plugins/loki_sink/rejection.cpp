@@ -16,10 +16,9 @@ bool contains(std::string_view text, std::string_view what) {
 
 const std::vector<std::string>& rejection_reasons() {
   static const std::vector<std::string> keys = {
-      "too_old",       "too_far_in_future", "line_too_long", "invalid_labels",
-      "stream_limit",  "rate_limited",      "out_of_order",  "status_400",
-      "status_401",    "status_403",        "status_404",    "status_413",
-      "other"};
+      "too_old",      "too_far_in_future", "line_too_long", "invalid_labels", "stream_limit",
+      "rate_limited", "out_of_order",      "status_400",    "status_401",     "status_403",
+      "status_404",   "status_413",        "other"};
   return keys;
 }
 

@@ -107,7 +107,8 @@ std::optional<Endpoint> parse_endpoint(const std::string& url, std::string* erro
     *error = "the URL has no host";
     return std::nullopt;
   }
-  if (port.empty() || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (port.empty() ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     *error = "the URL's port is not a number";
     return std::nullopt;
   }
@@ -193,8 +194,8 @@ Settings Settings::read(const sluice::Config& cfg) {
   s.max_label_value_length =
       count(cfg, "max_label_value_length", s.max_label_value_length, 1, 65536);
   // A line must fit in one request; the default follows a small batch_max_bytes down.
-  s.max_line_bytes = count(cfg, "max_line_bytes", std::min(s.max_line_bytes, s.batch_max_bytes),
-                           1, 64.0 * 1024 * 1024);
+  s.max_line_bytes = count(cfg, "max_line_bytes", std::min(s.max_line_bytes, s.batch_max_bytes), 1,
+                           64.0 * 1024 * 1024);
   if (s.max_line_bytes > s.batch_max_bytes) {
     cfg.error("max_line_bytes", "must not exceed batch_max_bytes");
   }

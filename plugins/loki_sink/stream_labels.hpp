@@ -15,11 +15,11 @@ namespace loki_sink {
 
 // What had to change for a record's labels to be accepted; each is counted.
 struct LabelFixes {
-  size_t invalid_names = 0;   // characters outside [a-zA-Z0-9_] replaced, or a leading digit
-  size_t long_names = 0;      // truncated to max_label_name_length
-  size_t long_values = 0;     // truncated to max_label_value_length
-  size_t too_many = 0;        // labels past max_label_names left out
-  size_t duplicates = 0;      // two names that became the same once made valid
+  size_t invalid_names = 0;  // characters outside [a-zA-Z0-9_] replaced, or a leading digit
+  size_t long_names = 0;     // truncated to max_label_name_length
+  size_t long_values = 0;    // truncated to max_label_value_length
+  size_t too_many = 0;       // labels past max_label_names left out
+  size_t duplicates = 0;     // two names that became the same once made valid
 };
 
 // Prometheus and Loki label names: [a-zA-Z_][a-zA-Z0-9_]*. True if name was changed.

@@ -64,9 +64,9 @@ TEST_CASE("every entry arrives once, in the right stream, in order", "[loki]") {
   test::LokiReceiver loki;
   test::TempDir dir;
   const int n = 20000;
-  auto engine = test::start_engine(
-      dir, "sources:\n" + demo("a", n, 0, "alpha") + demo("b", n, 0, "beta") +
-               sink_yaml(loki.url(), "a, b", "    batch_max_bytes: 65536\n"));
+  auto engine =
+      test::start_engine(dir, "sources:\n" + demo("a", n, 0, "alpha") + demo("b", n, 0, "beta") +
+                                  sink_yaml(loki.url(), "a, b", "    batch_max_bytes: 65536\n"));
   REQUIRE(loki.wait_for([&](const auto& e) { return e.size() >= 2u * n; }));
   REQUIRE(test::wait_until([&] { return acknowledged(*engine, 2.0 * n); }));
   engine->stop();
@@ -101,8 +101,8 @@ TEST_CASE("JSON encoding, gzipped or not, carries the same entries", "[loki]") {
     auto engine = test::start_engine(
         dir, "sources:\n" + demo("a", n, 0, "json") +
                  sink_yaml(loki.url(), "a",
-                      "    encoding: json\n    gzip: " + std::string(gzip ? "true" : "false") +
-                          "\n    structured_metadata: true\n"));
+                           "    encoding: json\n    gzip: " + std::string(gzip ? "true" : "false") +
+                               "\n    structured_metadata: true\n"));
     REQUIRE(loki.wait_for([&](const auto& e) { return e.size() >= size_t(n); }));
     engine->stop();
     test::require_each(test::count_numbers(lines_of(loki.entries()), "json"), n);
@@ -113,8 +113,7 @@ TEST_CASE("JSON encoding, gzipped or not, carries the same entries", "[loki]") {
   }
 }
 
-TEST_CASE("429 bursts and 500s are retried until every entry arrives; backoff resets",
-          "[loki]") {
+TEST_CASE("429 bursts and 500s are retried until every entry arrives; backoff resets", "[loki]") {
   test::LokiReceiver loki;
   for (int i = 0; i < 3; ++i) loki.script({429, "Ingestion rate limit exceeded", "1"});
   loki.script({500, "internal error"});
@@ -210,8 +209,8 @@ TEST_CASE("tenant, extra headers, basic auth and bearer token are sent; secrets 
     auto engine = test::start_engine(
         dir, "sources:\n" + demo("a", 10, 0, "auth") +
                  sink_yaml(loki.url(), "a",
-                      "    tenant_id: team-a\n    username: user\n    password_file: " +
-                          dir.file("password") + "\n    headers:\n      X-Extra: yes\n"));
+                           "    tenant_id: team-a\n    username: user\n    password_file: " +
+                               dir.file("password") + "\n    headers:\n      X-Extra: yes\n"));
     REQUIRE(loki.wait_for([](const auto& e) { return e.size() >= 10u; }));
     engine->stop();
     auto r = loki.requests().at(0);
@@ -276,8 +275,9 @@ TEST_CASE("TLS: the test CA is trusted, a wrong CA is refused", "[loki]") {
   }
   {
     auto engine = test::start_engine(
-        dir, "sources:\n" + demo("b", 100, 0, "wrong") +
-                 sink_yaml(loki.url(), "b",
+        dir,
+        "sources:\n" + demo("b", 100, 0, "wrong") +
+            sink_yaml(loki.url(), "b",
                       "    min_backoff: 20ms\n    tls:\n      ca_file: " + certs.other_ca + "\n"));
     REQUIRE(test::wait_until([&] {
       return loki_metric(*engine, "sluice_loki_requests_total", {{"status", "error"}}) >= 2;
@@ -292,8 +292,8 @@ TEST_CASE("TLS: the test CA is trusted, a wrong CA is refused", "[loki]") {
     auto engine = test::start_engine(
         dir, "sources:\n" + demo("c", 100, 0, "name") +
                  sink_yaml(loki.url(), "c",
-                      "    min_backoff: 20ms\n    tls:\n      ca_file: " + certs.ca +
-                          "\n      server_name: loki.example\n"));
+                           "    min_backoff: 20ms\n    tls:\n      ca_file: " + certs.ca +
+                               "\n      server_name: loki.example\n"));
     REQUIRE(test::wait_until([&] {
       return loki_metric(*engine, "sluice_loki_requests_total", {{"status", "error"}}) >= 2;
     }));
@@ -317,10 +317,10 @@ TEST_CASE("1,000 label sets against max_streams: 100", "[loki]") {
     test::write_file(dir.file("logs/f" + std::to_string(i) + ".log"),
                      "file " + std::to_string(i) + "\n");
   }
-  auto engine = test::start_engine(
-      dir, "sources:\n  files:\n    type: file_source\n    include: [\"" + dir.file("logs") +
-               "/*.log\"]\n    start_at: beginning\n" +
-               sink_yaml(loki.url(), "files", "    max_streams: 100\n"));
+  auto engine =
+      test::start_engine(dir, "sources:\n  files:\n    type: file_source\n    include: [\"" +
+                                  dir.file("logs") + "/*.log\"]\n    start_at: beginning\n" +
+                                  sink_yaml(loki.url(), "files", "    max_streams: 100\n"));
   REQUIRE(test::wait_until([&] {
     return loki_metric(*engine, "sluice_loki_entries_dropped_total", {{"reason", "max_streams"}}) +
                loki_metric(*engine, "sluice_loki_entries_sent_total") >=
@@ -363,10 +363,11 @@ TEST_CASE("label names are made valid and counted; Loki's limits are applied", "
   test::TempDir dir;
   const std::string long_value(3000, 'v');
   auto engine = test::start_engine(
-      dir, "sources:\n  a:\n    type: demo_source\n    count: 5\n    rate: 0\n"
-           "    line: \"labels {seq}\"\n    labels:\n      app.name: x\n      9lives: y\n"
-           "      long: " + long_value + "\n" +
-               sink_yaml(loki.url(), "a", "    max_label_value_length: 100\n"));
+      dir,
+      "sources:\n  a:\n    type: demo_source\n    count: 5\n    rate: 0\n"
+      "    line: \"labels {seq}\"\n    labels:\n      app.name: x\n      9lives: y\n"
+      "      long: " +
+          long_value + "\n" + sink_yaml(loki.url(), "a", "    max_label_value_length: 100\n"));
   REQUIRE(loki.wait_for([](const auto& e) { return e.size() >= 5u; }));
   engine->stop();
   auto e = loki.entries().at(0);
@@ -378,12 +379,13 @@ TEST_CASE("label names are made valid and counted; Loki's limits are applied", "
 TEST_CASE("configuration errors are named by key", "[loki]") {
   test::TempDir dir;
   core::Diagnostics diags;
-  auto engine = test::load_engine(
-      dir, "sources:\n" + demo("a", 1, 0, "x") +
-               "sinks:\n  loki:\n    type: loki_sink\n    inputs: [a]\n"
-               "    url: ftp://loki\n    encoding: xml\n    line_too_long: fold\n"
-               "    password_file: /nonexistent/secret\n",
-      diags);
+  auto engine =
+      test::load_engine(dir,
+                        "sources:\n" + demo("a", 1, 0, "x") +
+                            "sinks:\n  loki:\n    type: loki_sink\n    inputs: [a]\n"
+                            "    url: ftp://loki\n    encoding: xml\n    line_too_long: fold\n"
+                            "    password_file: /nonexistent/secret\n",
+                        diags);
   CHECK(engine == nullptr);
   std::string text = diags.to_string();
   CHECK(text.find("url") != std::string::npos);
@@ -416,10 +418,10 @@ TEST_CASE("sluice plugin-check passes on loki_sink over 100 cycles while Loki ha
     for (int i = 0; i < 1000; ++i) loki.script({500, "down"});
     test::write_file(dir.file("failing.yaml"),
                      "url: " + loki.url() + "\nbatch_max_wait: 5ms\nmin_backoff: 60s\n");
-    auto r = test::run({test::sluice_binary(), "plugin-check", test::plugin_dir() + "/loki_sink.so",
-                        "--config", dir.file("failing.yaml"), "--cycles", "100", "--run-for",
-                        "50ms"},
-                       std::chrono::seconds(300));
+    auto r =
+        test::run({test::sluice_binary(), "plugin-check", test::plugin_dir() + "/loki_sink.so",
+                   "--config", dir.file("failing.yaml"), "--cycles", "100", "--run-for", "50ms"},
+                  std::chrono::seconds(300));
     INFO(r.out << r.err);
     CHECK(r.exit_code == 0);
     CHECK(r.out.find("PASS") != std::string::npos);

@@ -40,18 +40,17 @@ TEST_CASE("label names are made valid as Loki requires", "[loki]") {
     std::string in, out;
     bool changed;
   };
-  for (const auto& c : {Case{"app", "app", false}, Case{"app.name", "app_name", true},
-                        Case{"9lives", "_9lives", true}, Case{"a-b/c", "a_b_c", true},
-                        Case{"_ok_9", "_ok_9", false}, Case{"", "_", true},
-                        Case{"naïve", "na__ve", true}}) {
+  for (const auto& c :
+       {Case{"app", "app", false}, Case{"app.name", "app_name", true},
+        Case{"9lives", "_9lives", true}, Case{"a-b/c", "a_b_c", true},
+        Case{"_ok_9", "_ok_9", false}, Case{"", "_", true}, Case{"naïve", "na__ve", true}}) {
     std::string name = c.in;
     CHECK(make_valid_label_name(name) == c.changed);
     CHECK(name == c.out);
   }
 }
 
-TEST_CASE("selectors are sorted, quoted as LogQL reads them, and held to the limits",
-          "[loki]") {
+TEST_CASE("selectors are sorted, quoted as LogQL reads them, and held to the limits", "[loki]") {
   Settings s;
   s.labels = {{"host", "web-1"}, {"app", "static"}};
   s.max_label_names = 3;

@@ -5,12 +5,13 @@
 
 #include <utility>  // Boost 1.74's Asio needs it first
 
+#include <simdjson.h>
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -20,7 +21,6 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <future>
 #include <set>
-#include <simdjson.h>
 
 #include "push.pb.h"
 
@@ -196,7 +196,8 @@ std::string LokiReceiver::decode(const std::string& content_type, const std::str
       entry.labels = selector;
       entry.timestamp_ns = e.timestamp().seconds() * 1'000'000'000 + e.timestamp().nanos();
       entry.line = e.line();
-      for (const auto& m : e.structured_metadata()) entry.metadata.emplace_back(m.name(), m.value());
+      for (const auto& m : e.structured_metadata())
+        entry.metadata.emplace_back(m.name(), m.value());
       out.push_back(std::move(entry));
     }
   }
@@ -379,8 +380,9 @@ LokiReceiver::~LokiReceiver() {
   impl_->thread.join();
 }
 
-std::string LokiReceiver::url() const { return "http" + std::string(impl_->tls ? "s" : "") +
-                                               "://127.0.0.1:" + std::to_string(port_); }
+std::string LokiReceiver::url() const {
+  return "http" + std::string(impl_->tls ? "s" : "") + "://127.0.0.1:" + std::to_string(port_);
+}
 
 void LokiReceiver::script(LokiAnswer answer) {
   std::lock_guard lock(impl_->mutex);
