@@ -113,7 +113,8 @@ TEST_CASE("JSON encoding, gzipped or not, carries the same entries", "[loki]") {
   }
 }
 
-TEST_CASE("429 bursts and 500s are retried until every entry arrives; backoff resets", "[loki]") {
+TEST_CASE("429 bursts and 500s are retried until every entry arrives, and backoff resets",
+          "[loki]") {
   test::LokiReceiver loki;
   for (int i = 0; i < 3; ++i) loki.script({429, "Ingestion rate limit exceeded", "1"});
   loki.script({500, "internal error"});
@@ -143,7 +144,7 @@ TEST_CASE("429 bursts and 500s are retried until every entry arrives; backoff re
   CHECK(demo_outcome(*engine, "delivered") == n);
 }
 
-TEST_CASE("a 400 fails its batch alone, counted by reason; later batches flow", "[loki]") {
+TEST_CASE("a 400 fails its batch alone, counted by reason, and later batches flow", "[loki]") {
   test::LokiReceiver loki;
   // As Loki does, the refused entry is named and the rest of its request is stored.
   loki.refuse_lines_containing("bad 500 end");
@@ -199,8 +200,7 @@ TEST_CASE("Loki down for 30 seconds under load: memory stays flat, then everythi
   CHECK(late <= early + 16 * 1024);
 }
 
-TEST_CASE("tenant, extra headers, basic auth and bearer token are sent; secrets never logged",
-          "[loki]") {
+TEST_CASE("tenant, extra headers, basic auth and bearer token reach Loki", "[loki]") {
   test::TempDir dir;
   test::write_file(dir.file("password"), "s3cret-pass\n");
   test::write_file(dir.file("token"), "t0ken-value\n");
@@ -337,7 +337,7 @@ TEST_CASE("1,000 label sets against max_streams: 100", "[loki]") {
   CHECK(loki_metric(*engine, "sluice_loki_active_streams") == 100);
 }
 
-TEST_CASE("invalid UTF-8 passes as bytes in protobuf; a 1 MiB line is truncated", "[loki]") {
+TEST_CASE("invalid UTF-8 passes as bytes in protobuf, and a 1 MiB line is truncated", "[loki]") {
   test::LokiReceiver loki;
   test::TempDir dir;
   std::string invalid = "bad \xff\xfe utf8 \xc3\x28 end";
@@ -358,7 +358,7 @@ TEST_CASE("invalid UTF-8 passes as bytes in protobuf; a 1 MiB line is truncated"
   CHECK(loki_metric(*engine, "sluice_loki_lines_truncated_total") == 1);
 }
 
-TEST_CASE("label names are made valid and counted; Loki's limits are applied", "[loki]") {
+TEST_CASE("label names are made valid and counted, and Loki's limits are applied", "[loki]") {
   test::LokiReceiver loki;
   test::TempDir dir;
   const std::string long_value(3000, 'v');
