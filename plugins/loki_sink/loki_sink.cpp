@@ -93,6 +93,8 @@ class LokiSink final : public sluice::Sink {
     in_flight_ = ctx_.gauge("sluice_loki_requests_in_flight", "Push requests awaiting an answer.");
     backoff_gauge_ = ctx_.gauge("sluice_loki_backoff_seconds",
                                 "The wait before the current retry; 0 when not retrying.");
+    waited_ =
+        ctx_.counter("sluice_loki_retry_wait_seconds_total", "Time spent waiting before retries.");
     lines_truncated_ = ctx_.counter("sluice_loki_lines_truncated_total",
                                     "Lines cut to max_line_bytes (line_too_long: truncate).");
     for (const char* f : {"invalid_name", "long_name", "long_value", "too_many", "duplicate"}) {
@@ -301,7 +303,8 @@ class LokiSink final : public sluice::Sink {
       }
       auto wait = backoff_.next();
       if (auto after = parse_retry_after(r.retry_after, std::chrono::system_clock::now())) {
-        wait = std::min(std::max(*after, wait), settings_.max_backoff);
+        // The server knows best when to come back; only an absurd value is bounded.
+        wait = std::min(std::max(*after, wait), std::chrono::milliseconds(3600 * 1000));
       }
       if (settings_.max_retry_duration &&
           Clock::now() + wait - first_try > *settings_.max_retry_duration) {
@@ -317,6 +320,7 @@ class LokiSink final : public sluice::Sink {
       retrying_ = true;
       retries_.add();
       backoff_gauge_.set(std::chrono::duration<double>(wait).count());
+      waited_.add(std::chrono::duration<double>(wait).count());
       if (stop.wait_for(wait)) {
         drops_.stopped.add(entries);
         finish(SLUICE_OUTCOME_FAILED, "stopped before Loki accepted the request");
@@ -366,8 +370,8 @@ class LokiSink final : public sluice::Sink {
   std::unordered_map<std::string, Clock::time_point> active_;
   Clock::time_point last_prune_ = Clock::now();
 
-  sluice::Metric entries_sent_, bytes_sent_, duration_, retries_, in_flight_, backoff_gauge_,
-      lines_truncated_, active_streams_;
+  sluice::Metric entries_sent_, bytes_sent_, duration_, retries_, waited_, in_flight_,
+      backoff_gauge_, lines_truncated_, active_streams_;
   std::unordered_map<std::string, sluice::Metric> batches_, rejected_by_reason_, label_fixes_;
   Drops drops_;
 };

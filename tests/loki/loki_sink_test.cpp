@@ -124,21 +124,31 @@ TEST_CASE("429 bursts and 500s are retried until every entry arrives, and backof
   loki.script({0, "", "", true});
   loki.script({0, "", "", true});
   test::TempDir dir;
+  test::write_file(dir.file("later.log"), "");
   const int n = 5000;
   auto engine = test::start_engine(
       dir, "sources:\n" + demo("a", n, 0, "retry") +
-               sink_yaml(loki.url(), "a", "    min_backoff: 20ms\n    max_backoff: 200ms\n"));
+               "  later:\n    type: file_source\n    include: [\"" + dir.file("later.log") +
+               "\"]\n    start_at: beginning\n" +
+               sink_yaml(loki.url(), "a, later", "    min_backoff: 20ms\n    max_backoff: 10s\n"));
   REQUIRE(loki.wait_for([&](const auto& e) { return numbered(e, "retry") >= size_t(n); }));
   REQUIRE(test::wait_until([&] { return acknowledged(*engine, n); }));
-  // Retry-After: 1 was honoured: the three 429s took at least three seconds in all.
   CHECK(loki_metric(*engine, "sluice_loki_retries_total") == 6);
   CHECK(loki_metric(*engine, "sluice_loki_requests_total", {{"status", "429"}}) == 3);
   CHECK(loki_metric(*engine, "sluice_loki_requests_total", {{"status", "5xx"}}) == 2);
   CHECK(loki_metric(*engine, "sluice_loki_requests_total", {{"status", "error"}}) == 1);
   CHECK(loki_metric(*engine, "sluice_loki_backoff_seconds") == 0);
-  // After the success the backoff starts again from its minimum: a new burst is retried
-  // quickly, not after the ceiling the last burst reached.
-  for (int i = 0; i < 3; ++i) loki.script({500, "again"});
+  // Retry-After: 1 was honoured, though the backoff alone would have waited less.
+  const double waited = loki_metric(*engine, "sluice_loki_retry_wait_seconds_total");
+  CHECK(waited >= 3.0);
+  // After the success the backoff starts again from its minimum: the next failure waits
+  // exactly min_backoff, not something up to the ceiling the burst had reached (1,280 ms).
+  loki.script({500, "again"});
+  test::write_file(dir.file("later.log"), "later 1\n");
+  REQUIRE(loki.wait_for([&](const auto& e) { return numbered(e, "later") >= 1u; }));
+  CHECK(loki_metric(*engine, "sluice_loki_retries_total") == 7);
+  CHECK(loki_metric(*engine, "sluice_loki_retry_wait_seconds_total") - waited ==
+        Approx(0.020).margin(0.0005));
   engine->stop();
   test::require_each(test::count_numbers(lines_of(loki.entries()), "retry"), n);
   CHECK(demo_outcome(*engine, "delivered") == n);
