@@ -146,6 +146,7 @@ Settings Settings::read(const sluice::Config& cfg) {
   }
   // Loki refuses a request body over about 4 MiB (its gRPC limit) with a 500: stay well under.
   s.batch_max_bytes = count(cfg, "batch_max_bytes", s.batch_max_bytes, 1024, 3 * 1024 * 1024);
+  s.max_concurrency = count(cfg, "max_concurrency", s.max_concurrency, 1, 32);
   s.batch_max_wait = at_least(cfg, "batch_max_wait", s.batch_max_wait, milliseconds(1));
   s.connect_timeout = at_least(cfg, "connect_timeout", s.connect_timeout, milliseconds(10));
   s.request_timeout = at_least(cfg, "request_timeout", s.request_timeout, milliseconds(10));

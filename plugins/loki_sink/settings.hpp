@@ -42,6 +42,7 @@ struct Settings {
   Encoding encoding = Encoding::protobuf;
   bool gzip = false;  // JSON only
   size_t batch_max_bytes = 1024 * 1024;
+  size_t max_concurrency = 1;  // requests in flight; above 1, order across them is not kept
   milliseconds batch_max_wait{1000};
   milliseconds connect_timeout{5000};
   milliseconds request_timeout{30000};

@@ -84,6 +84,7 @@ TEST_CASE("every entry arrives once, in the right stream, in order", "[loki]") {
   }
   CHECK(demo_outcome(*engine, "delivered") == 2.0 * n);
   CHECK(loki_metric(*engine, "sluice_loki_entries_sent_total") == 2.0 * n);
+  CHECK(loki.max_in_flight() == 1);
   // Batches were bounded by batch_max_bytes: many requests, each well under it compressed.
   auto requests = loki.requests();
   CHECK(requests.size() > 5);
@@ -91,6 +92,24 @@ TEST_CASE("every entry arrives once, in the right stream, in order", "[loki]") {
     CHECK(r.content_type == "application/x-protobuf");
     CHECK(r.body_bytes < 65536);
   }
+}
+
+TEST_CASE("max_concurrency senders share the requests, and every entry arrives once", "[loki]") {
+  test::LokiReceiver loki;
+  // Slow answers, so that requests overlap when senders are free to overlap them.
+  loki.set_delay(50ms);
+  test::TempDir dir;
+  const int n = 20000;
+  auto engine = test::start_engine(
+      dir, "sources:\n" + demo("a", n, 0, "many") +
+               sink_yaml(loki.url(), "a", "    batch_max_bytes: 16384\n    max_concurrency: 4\n"));
+  REQUIRE(loki.wait_for([&](const auto& e) { return e.size() >= size_t(n); }));
+  REQUIRE(test::wait_until([&] { return acknowledged(*engine, n); }));
+  engine->stop();
+  test::require_each(test::count_numbers(lines_of(loki.entries()), "many"), n);
+  CHECK(demo_outcome(*engine, "delivered") == n);
+  CHECK(loki.max_in_flight() > 1);
+  CHECK(loki.max_in_flight() <= 4);
 }
 
 TEST_CASE("JSON encoding, gzipped or not, carries the same entries", "[loki]") {
@@ -412,8 +431,9 @@ TEST_CASE("sluice plugin-check passes on loki_sink over 100 cycles while Loki ha
     // Every request hangs far past the stop deadline: stop must cut it.
     test::LokiReceiver loki;
     loki.set_delay(std::chrono::seconds(60));
-    test::write_file(dir.file("slow.yaml"),
-                     "url: " + loki.url() + "\nbatch_max_wait: 5ms\nrequest_timeout: 60s\n");
+    test::write_file(dir.file("slow.yaml"), "url: " + loki.url() +
+                                                "\nbatch_max_wait: 5ms\nrequest_timeout: 60s\n"
+                                                "max_concurrency: 4\n");
     auto r = test::run({test::sluice_binary(), "plugin-check", test::plugin_dir() + "/loki_sink.so",
                         "--config", dir.file("slow.yaml"), "--cycles", "100", "--run-for", "50ms"},
                        std::chrono::seconds(300));

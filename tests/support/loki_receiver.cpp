@@ -220,6 +220,8 @@ struct LokiReceiver::Impl {
   std::string refuse;
   bool keep = true;
   size_t count = 0;
+  size_t in_flight = 0;
+  size_t max_in_flight = 0;
   std::thread thread;
 
   void listen() {
@@ -270,6 +272,18 @@ struct LokiReceiver::Impl {
       co_await http::async_read(s, buffer, parser, asio::use_awaitable);
       auto& req = parser.get();
       LokiAnswer answer;
+      // Only this thread changes in_flight; the mutex is for readers.
+      struct InFlight {
+        Impl& impl;
+        explicit InFlight(Impl& i) : impl(i) {
+          std::lock_guard lock(impl.mutex);
+          impl.max_in_flight = std::max(impl.max_in_flight, ++impl.in_flight);
+        }
+        ~InFlight() {
+          std::lock_guard lock(impl.mutex);
+          --impl.in_flight;
+        }
+      } in_flight_guard(*this);
       {
         std::lock_guard lock(mutex);
         if (!script.empty()) {
@@ -420,6 +434,11 @@ void LokiReceiver::keep_entries(bool keep) {
 size_t LokiReceiver::entry_count() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->count;
+}
+
+size_t LokiReceiver::max_in_flight() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->max_in_flight;
 }
 
 std::vector<LokiEntry> LokiReceiver::entries() const {

@@ -72,6 +72,8 @@ class LokiReceiver {
   // Off: entries are decoded and counted but not kept (for the benchmark's millions).
   void keep_entries(bool keep);
   size_t entry_count() const;
+  // The most requests that were being answered at one time.
+  size_t max_in_flight() const;
 
   std::vector<LokiEntry> entries() const;
   std::vector<LokiRequest> requests() const;
