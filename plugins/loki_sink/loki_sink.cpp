@@ -61,8 +61,16 @@ class LokiSink final : public sluice::Sink {
         }
       }
     }
-    return ctx_.spawn("loki-push", [this](sluice::StopToken stop) { run(stop); });
+    if (!ctx_.spawn("loki-push", [this](sluice::StopToken stop) { run(stop); })) {
+      queue_.close();
+      return false;
+    }
+    return true;
   }
+
+  // The senders wait for requests on a condition variable: closing the queue wakes them
+  // even if the builder thread has already gone.
+  void stop() override { queue_.close(); }
 
  private:
   void run(const sluice::StopToken& stop) {
@@ -250,7 +258,11 @@ class LokiSink final : public sluice::Sink {
     if (settings_.max_concurrency == 1) {
       deliver(*senders_.front(), request, stop);
     } else {
-      queue_.push(std::move(request));
+      if (!queue_.push(request)) {
+        metrics_.stopped.add(static_cast<double>(request.entries));
+        delivery_.answered(request.held, SLUICE_OUTCOME_FAILED,
+                           "stopped before Loki accepted the request");
+      }
     }
   }
 

@@ -18,13 +18,16 @@ class RequestQueue {
   explicit RequestQueue(size_t slots) : slots_(slots) {}
 
   // Waits for a free slot. A sender frees one in done(); stop makes the senders give up
-  // their requests quickly, so this wait ends under stop too.
-  void push(Request request) {
+  // their requests quickly, so this wait ends under stop too. False once closed: the
+  // request was not taken.
+  bool push(Request& request) {
     std::unique_lock lock(mutex_);
-    room_.wait(lock, [&] { return outstanding_ < slots_; });
+    room_.wait(lock, [&] { return closed_ || outstanding_ < slots_; });
+    if (closed_) return false;
     ++outstanding_;
     queue_.push_back(std::move(request));
     work_.notify_one();
+    return true;
   }
   // The next request, or nothing once closed and empty.
   std::optional<Request> pop() {
@@ -45,6 +48,7 @@ class RequestQueue {
     std::lock_guard lock(mutex_);
     closed_ = true;
     work_.notify_all();
+    room_.notify_all();
   }
 
  private:
