@@ -2,6 +2,7 @@
 // numbered lines from demo_source or file_source are accounted for exactly at the receiver.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -11,6 +12,7 @@
 
 #include "accounting.hpp"
 #include "helpers.hpp"
+#include "http_client.hpp"
 #include "loki_receiver.hpp"
 #include "pipeline.hpp"
 #include "subprocess.hpp"
@@ -256,6 +258,80 @@ TEST_CASE("tenant, extra headers, basic auth and bearer token reach Loki", "[lok
     engine->stop();
     CHECK(loki.requests().at(0).authorization == "Bearer t0ken-value");
   }
+}
+
+TEST_CASE("secrets never reach the log, even at debug level and on errors", "[loki]") {
+  test::TempDir dir;
+  test::write_file(dir.file("password"), "s3cret-pass\n");
+  test::LokiReceiver loki;
+  loki.script({500, "try later"});
+  loki.script({401, "bad credentials"});
+  test::write_file(dir.file("pipeline.yaml"),
+                   "data_dir: " + dir.file("data") + "\napi: {enabled: false}\nsources:\n" +
+                       demo("a", 100, 0, "secret") +
+                       sink_yaml(loki.url(), "a",
+                                 "    min_backoff: 10ms\n    username: user\n"
+                                 "    password_file: " +
+                                     dir.file("password") + "\n"));
+  test::Subprocess sluice({test::sluice_binary(), "run", "-c", dir.file("pipeline.yaml"),
+                           "--plugin-dir", test::plugin_dir(), "--log-level", "debug"},
+                          dir.file("out"), dir.file("err"));
+  REQUIRE(test::wait_until([&] { return loki.request_count() >= 2; }));
+  sluice.signal(SIGTERM);
+  REQUIRE(sluice.wait() == std::optional<int>(0));
+  std::string log = test::read_file(dir.file("err"));
+  INFO(log);
+  CHECK(log.find("bad credentials") != std::string::npos);  // the errors were logged
+  CHECK(log.find("s3cret-pass") == std::string::npos);
+  CHECK(log.find("dXNlcjpzM2NyZXQtcGFzcw") == std::string::npos);
+  CHECK(loki.requests().at(0).authorization == "Basic dXNlcjpzM2NyZXQtcGFzcw==");
+}
+
+TEST_CASE("loki_sink's metrics pass promtool check metrics", "[loki]") {
+  test::LokiReceiver loki;
+  loki.script({500, "once"});
+  loki.refuse_lines_containing("promtool 7 end");
+  test::TempDir dir;
+  auto engine = test::start_engine(
+      dir,
+      "sources:\n" + demo("a", 1000, 0, "promtool") +
+          sink_yaml(loki.url(), "a", "    min_backoff: 10ms\n    batch_max_bytes: 4096\n"),
+      true);
+  REQUIRE(test::wait_until([&] { return acknowledged(*engine, 1000); }));
+  auto reply = test::http_get(engine->api_port(), "/metrics");
+  REQUIRE(reply.status == 200);
+  for (const char* name :
+       {"sluice_loki_entries_sent_total", "sluice_loki_bytes_sent_total",
+        "sluice_loki_requests_total", "sluice_loki_request_duration_seconds_bucket",
+        "sluice_loki_retries_total", "sluice_loki_entries_dropped_total",
+        "sluice_loki_rejected_requests_total", "sluice_loki_requests_in_flight",
+        "sluice_loki_backoff_seconds"}) {
+    CHECK(reply.body.find(name) != std::string::npos);
+  }
+  test::write_file(dir.file("metrics.txt"), reply.body);
+  auto r = test::run({"/bin/sh", "-c", "promtool check metrics < " + dir.file("metrics.txt")});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  engine->stop();
+}
+
+TEST_CASE("a request past request_timeout is abandoned and sent again", "[loki]") {
+  test::LokiReceiver loki;
+  test::LokiAnswer slow;
+  slow.delay = 3s;
+  loki.script(slow);
+  test::TempDir dir;
+  auto engine = test::start_engine(
+      dir, "sources:\n" + demo("a", 100, 0, "timeout") +
+               sink_yaml(loki.url(), "a", "    request_timeout: 300ms\n    min_backoff: 10ms\n"));
+  REQUIRE(loki.wait_for([](const auto& e) { return e.size() >= 100u; }));
+  REQUIRE(test::wait_until([&] { return acknowledged(*engine, 100); }));
+  engine->stop();
+  CHECK(loki_metric(*engine, "sluice_loki_requests_total", {{"status", "error"}}) == 1);
+  CHECK(loki_metric(*engine, "sluice_loki_retries_total") == 1);
+  // The slow answer was stored too, late: Loki keeps one copy of exact duplicates, and
+  // the lines are all there.
+  test::require_each(test::count_numbers(lines_of(loki.entries()), "timeout"), 100, false);
 }
 
 namespace {
