@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "delivery.hpp"
 #include "push_batch.hpp"
@@ -87,7 +88,7 @@ class LokiSink final : public sluice::Sink {
       if (s == sluice::Status::stopped || s == sluice::Status::error) break;
       if (s == sluice::Status::ok) {
         if (push_.empty()) deadline = Clock::now() + settings_.batch_max_wait;
-        add(std::move(batch), stop, deadline);
+        add(std::exchange(batch, sluice::Batch()), stop, deadline);
       }
       if (!push_.empty() &&
           (push_.bytes() >= settings_.batch_max_bytes || Clock::now() >= deadline)) {
@@ -116,7 +117,7 @@ class LokiSink final : public sluice::Sink {
 
   void add(sluice::Batch batch, const sluice::StopToken& stop, Clock::time_point& deadline) {
     auto held = std::make_shared<HeldBatch>();
-    held->batch = std::move(batch);
+    held->batch = batch;
     LabelFixes fixes;
     // Records of one batch mostly share one label array: its selector is computed once.
     const sluice_label_t* last_labels = nullptr;
