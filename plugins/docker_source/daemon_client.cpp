@@ -152,19 +152,28 @@ asio::awaitable<void> DaemonClient::open(StreamingResponse& r, const std::string
 }
 
 asio::awaitable<size_t> DaemonClient::read_some(StreamingResponse& r, char* out, size_t n) {
-  // A read may consume only framing (a chunk header): go on until bytes or the end.
-  while (!r.parser.is_done()) {
-    auto& body = r.parser.get().body();
-    body.data = out;
-    body.size = n;
-    error_code ec;
-    co_await http::async_read_some(r.socket, r.buffer, r.parser,
-                                   asio::redirect_error(use_awaitable, ec));
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) throw system_error(ec);
-    if (body.size < n) co_return n - body.size;
+  // The daemon writes each log frame in its own HTTP chunk. Everything already buffered is
+  // parsed here, without I/O, into as much of out as it fills: one wake-up of the io thread
+  // then brings many lines, where one read per chunk would bring one.
+  auto& body = r.parser.get().body();
+  size_t got = 0;
+  while (!r.parser.is_done() && got < n) {
+    if (r.buffer.size() > 0) {
+      body.data = out + got;
+      body.size = n - got;
+      error_code ec;
+      size_t used = r.parser.put(r.buffer.data(), ec);
+      r.buffer.consume(used);
+      got = n - body.size;
+      if (ec == http::error::need_buffer || ec == http::error::need_more) ec = {};
+      if (ec) throw system_error(ec);
+      if (used > 0) continue;
+    }
+    if (got > 0) break;  // hand back what there is rather than wait for more
+    size_t m = co_await r.socket.async_read_some(r.buffer.prepare(64 * 1024), use_awaitable);
+    r.buffer.commit(m);
   }
-  co_return 0;
+  co_return got;
 }
 
 }  // namespace docker_source
