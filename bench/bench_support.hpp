@@ -1,8 +1,12 @@
-// What the in-process benchmarks share: a counter read from the engine's registry, and the
-// process's CPU seconds.
+// What the in-process benchmarks share: a counter read from the engine's registry, the
+// process's CPU seconds, and the files of numbered lines the file benchmarks read.
 #pragma once
 
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include <string>
 
@@ -21,6 +25,34 @@ inline double counter(core::Metrics& metrics, const std::string& name,
     }
   }
   return 0;
+}
+
+// Writes FILES files f0.log, f1.log... of LINES numbered lines of LINE_BYTES bytes each into
+// dir (so that they are read from the page cache). Returns the bytes written, or -1.
+inline long write_line_files(const std::filesystem::path& dir, long files, long lines,
+                             long line_bytes) {
+  long bytes = 0;
+  for (long f = 0; f < files; ++f) {
+    int fd = ::open((dir / ("f" + std::to_string(f) + ".log")).c_str(),
+                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return -1;
+    std::string chunk;
+    for (long i = 1; i <= lines; ++i) {
+      std::string line = "2026-11-23T23:01:32Z level=info line=" + std::to_string(i) + " ";
+      line.resize(static_cast<size_t>(line_bytes - 1), 'x');
+      chunk += line + "\n";
+      if (chunk.size() > (1 << 20) || i == lines) {
+        if (::write(fd, chunk.data(), chunk.size()) != static_cast<ssize_t>(chunk.size())) {
+          ::close(fd);
+          return -1;
+        }
+        bytes += static_cast<long>(chunk.size());
+        chunk.clear();
+      }
+    }
+    ::close(fd);
+  }
+  return bytes;
 }
 
 inline double cpu_seconds() {

@@ -37,22 +37,10 @@ int main(int argc, char** argv) {
   auto dir =
       std::filesystem::temp_directory_path() / ("sluice-file-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir / "logs");
-  long bytes = 0;
-  for (long f = 0; f < files; ++f) {
-    int fd = ::open((dir / "logs" / ("f" + std::to_string(f) + ".log")).c_str(),
-                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::string chunk;
-    for (long i = 1; i <= lines; ++i) {
-      std::string line = "2026-11-23T23:01:32Z level=info line=" + std::to_string(i) + " ";
-      line.resize(static_cast<size_t>(line_bytes - 1), 'x');
-      chunk += line + "\n";
-      if (chunk.size() > (1 << 20) || i == lines) {
-        if (::write(fd, chunk.data(), chunk.size()) != static_cast<ssize_t>(chunk.size())) return 1;
-        bytes += static_cast<long>(chunk.size());
-        chunk.clear();
-      }
-    }
-    ::close(fd);
+  const long bytes = bench::write_line_files(dir / "logs", files, lines, line_bytes);
+  if (bytes < 0) {
+    std::perror("writing the benchmark's files");
+    return 1;
   }
   const long total = files * lines;
 
