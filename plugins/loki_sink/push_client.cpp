@@ -155,11 +155,19 @@ PushResult PushClient::post(const std::string& body, const std::string& content_
       close();
       connection_ = std::make_unique<Connection>(io_);
       auto& c = *connection_;
-      tcp::resolver resolver(io_);
       c.plain.expires_after(settings_.connect_timeout);
-      auto endpoints = co_await resolver.async_resolve(
-          settings_.endpoint.host, settings_.endpoint.port, asio::use_awaitable);
-      co_await c.plain.async_connect(endpoints, asio::use_awaitable);
+      error_code not_literal;
+      auto address = asio::ip::make_address(settings_.endpoint.host, not_literal);
+      if (!not_literal) {
+        // An address needs no resolver: Asio resolves on a hidden thread of its own.
+        auto port = static_cast<unsigned short>(std::stoi(settings_.endpoint.port));
+        co_await c.plain.async_connect(tcp::endpoint(address, port), asio::use_awaitable);
+      } else {
+        tcp::resolver resolver(io_);
+        auto endpoints = co_await resolver.async_resolve(
+            settings_.endpoint.host, settings_.endpoint.port, asio::use_awaitable);
+        co_await c.plain.async_connect(endpoints, asio::use_awaitable);
+      }
       c.plain.socket().set_option(tcp::no_delay(true));
       if (tls_) {
         c.tls = std::make_unique<beast::ssl_stream<beast::tcp_stream&>>(c.plain, *tls_);

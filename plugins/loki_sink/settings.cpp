@@ -112,6 +112,10 @@ std::optional<Endpoint> parse_endpoint(const std::string& url, std::string* erro
     *error = "the URL's port is not a number";
     return std::nullopt;
   }
+  if (port.size() > 5 || std::stoi(std::string(port)) < 1 || std::stoi(std::string(port)) > 65535) {
+    *error = "the URL's port must be from 1 to 65535";
+    return std::nullopt;
+  }
   while (!path.empty() && path.back() == '/') path.remove_suffix(1);
   e.host = host;
   e.port = port;

@@ -33,6 +33,8 @@ TEST_CASE("Loki URLs are read with their push path, and bad ones named", "[loki]
   CHECK_FALSE(parse_endpoint("http://user:pass@loki", &error));
   CHECK(error.find("credentials") != std::string::npos);
   CHECK_FALSE(parse_endpoint("http://loki:port", &error));
+  CHECK_FALSE(parse_endpoint("http://loki:70000", &error));
+  CHECK(error.find("65535") != std::string::npos);
 }
 
 TEST_CASE("label names are made valid as Loki requires", "[loki]") {
