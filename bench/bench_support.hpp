@@ -10,6 +10,7 @@
 
 #include <string>
 
+#include "config/pipeline_config.hpp"
 #include "engine.hpp"
 
 namespace sluice::bench {
@@ -59,6 +60,46 @@ inline double cpu_seconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+struct Figures {
+  double seconds = 0;  // from start until the sink had sent every record
+  double cpu = 0;      // CPU seconds of the process over the same span
+};
+
+// Loads the pipeline, starts it, and waits until the sink component has sent total records;
+// then stops it. Nothing (with the errors on stderr) if it could not load or start.
+inline std::optional<Figures> run_until_sent(const std::string& yaml, const std::string& sink,
+                                             double total) {
+  core::Diagnostics diags;
+  auto config = core::load_pipeline_text(yaml, "<bench>", diags);
+  core::Engine engine({{SLUICE_BENCH_PLUGIN_DIR}, false});
+  if (!config || !engine.load(*config, diags)) {
+    std::fprintf(stderr, "%s", diags.to_string().c_str());
+    return std::nullopt;
+  }
+  const double cpu_before = cpu_seconds();
+  const auto began = std::chrono::steady_clock::now();
+  std::string error;
+  if (!engine.start(error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return std::nullopt;
+  }
+  while (counter(engine.metrics(), "sluice_component_sent_events_total", sink) < total) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  Figures f;
+  f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  f.cpu = cpu_seconds() - cpu_before;
+  engine.stop();
+  return f;
+}
+
+// Peak resident set size of this process so far, in MiB.
+inline double peak_rss_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;
 }
 
 }  // namespace sluice::bench

@@ -50,30 +50,12 @@ int main(int argc, char** argv) {
                      (dir / "logs").string() +
                      "/*.log]\n"
                      "sinks:\n  nowhere:\n    type: blackhole_sink\n    inputs: [files]\n";
-  core::Diagnostics diags;
-  auto config = core::load_pipeline_text(yaml, "<bench>", diags);
-  core::Engine engine({{SLUICE_BENCH_PLUGIN_DIR}, false});
-  if (!config || !engine.load(*config, diags)) {
-    std::fprintf(stderr, "%s", diags.to_string().c_str());
-    return 1;
-  }
-  double cpu_before = cpu_seconds();
-  auto began = std::chrono::steady_clock::now();
-  std::string error;
-  if (!engine.start(error)) {
-    std::fprintf(stderr, "%s\n", error.c_str());
-    return 1;
-  }
-  while (counter(engine.metrics(), "sluice_component_sent_events_total", "nowhere") < total) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-  double cpu = cpu_seconds() - cpu_before;
-  engine.stop();
+  auto run = bench::run_until_sent(yaml, "nowhere", static_cast<double>(total));
+  if (!run) return 1;
+  const double seconds = run->seconds;
+  const double cpu = run->cpu;
   std::filesystem::remove_all(dir);
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
   std::printf("%6ld  %9ld  %6ld  %12.0f  %9.1f  %7.2f  %7.2f  %8.1f\n", files, lines, line_bytes,
-              total / seconds, bytes / 1e6 / seconds, seconds, cpu, u.ru_maxrss / 1024.0);
+              total / seconds, bytes / 1e6 / seconds, seconds, cpu, bench::peak_rss_mib());
   return 0;
 }

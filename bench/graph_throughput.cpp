@@ -41,30 +41,12 @@ int main(int argc, char** argv) {
       "    labels: {app: bench, host: bench-host}\n"
       "processors:\n  keep:\n    type: filter\n    inputs: [gen]\n    pattern: \"^event\"\n"
       "sinks:\n  nowhere:\n    type: blackhole_sink\n    inputs: [keep]\n";
-  core::Diagnostics diags;
-  auto config = core::load_pipeline_text(yaml, "<bench>", diags);
-  core::Engine engine({{SLUICE_BENCH_PLUGIN_DIR}, false});
-  if (!config || !engine.load(*config, diags)) {
-    std::fprintf(stderr, "%s", diags.to_string().c_str());
-    return 1;
-  }
-  double cpu_before = cpu_seconds();
-  auto began = std::chrono::steady_clock::now();
-  std::string error;
-  if (!engine.start(error)) {
-    std::fprintf(stderr, "%s\n", error.c_str());
-    return 1;
-  }
-  while (counter(engine.metrics(), "sluice_component_sent_events_total", "nowhere") < records) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-  double cpu = cpu_seconds() - cpu_before;
-  engine.stop();
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
+  auto run = bench::run_until_sent(yaml, "nowhere", static_cast<double>(records));
+  if (!run) return 1;
+  const double seconds = run->seconds;
+  const double cpu = run->cpu;
   double mb = static_cast<double>(records) * static_cast<double>(line_bytes) / 1e6;
   std::printf("%10ld  %6ld  %12.0f  %9.1f  %7.2f  %7.2f  %8.1f\n", records, line_bytes,
-              records / seconds, mb / seconds, seconds, cpu, u.ru_maxrss / 1024.0);
+              records / seconds, mb / seconds, seconds, cpu, bench::peak_rss_mib());
   return 0;
 }

@@ -93,36 +93,18 @@ int main(int argc, char** argv) {
                      "    url: http://127.0.0.1:" +
                      std::to_string(port) + "\n    encoding: " + encoding +
                      "\n    batch_max_wait: 200ms\n    labels: {job: bench}\n";
-  core::Diagnostics diags;
-  auto config = core::load_pipeline_text(yaml, "<bench>", diags);
-  core::Engine engine({{SLUICE_BENCH_PLUGIN_DIR}, false});
-  if (!config || !engine.load(*config, diags)) {
-    std::fprintf(stderr, "%s", diags.to_string().c_str());
-    return 1;
-  }
-  double cpu_before = cpu_seconds();
-  auto began = std::chrono::steady_clock::now();
-  std::string error;
-  if (!engine.start(error)) {
-    std::fprintf(stderr, "%s\n", error.c_str());
-    return 1;
-  }
-  while (counter(engine.metrics(), "sluice_component_sent_events_total", "loki") < total) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-  double cpu = cpu_seconds() - cpu_before;
-  engine.stop();
+  auto run = bench::run_until_sent(yaml, "loki", static_cast<double>(total));
+  if (!run) return 1;
+  const double seconds = run->seconds;
+  const double cpu = run->cpu;
   std::filesystem::remove_all(dir);
   ::close(to_child[1]);
   unsigned long received = 0;
   if (std::fscanf(answers, "%lu", &received) != 1) received = 0;
   ::waitpid(child, nullptr, 0);
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
   std::printf("%6ld  %9ld  %6ld  %9s  %12.0f  %9.1f  %7.2f  %7.2f  %8.1f  %s\n", files, lines,
               line_bytes, encoding.c_str(), total / seconds, bytes / 1e6 / seconds, seconds, cpu,
-              u.ru_maxrss / 1024.0,
+              bench::peak_rss_mib(),
               received == static_cast<unsigned long>(total) ? "all received" : "MISSING ENTRIES");
   return received == static_cast<unsigned long>(total) ? 0 : 1;
 }
