@@ -165,7 +165,14 @@ class LokiSink final : public sluice::Sink {
       }
       delivery_.holds(held);
       push_.add(
-          selector, [&] { return label_pairs(selector); }, Entry{r.timestamp_ns, line, &r}, cost);
+          selector,
+          [&] {
+            // The selector is the last one labels_ made: its pairs are still there.
+            return settings_.encoding == Encoding::json
+                       ? labels_.pairs()
+                       : std::vector<std::pair<std::string, std::string>>{};
+          },
+          Entry{r.timestamp_ns, line, &r}, cost);
     }
     count_fixes(fixes);
     delivery_.filled(held);
@@ -189,48 +196,6 @@ class LokiSink final : public sluice::Sink {
     active_.emplace(selector, now);
     metrics_.active_streams.set(static_cast<double>(active_.size()));
     return true;
-  }
-
-  // JSON's "stream" object needs the pairs back; only done when a stream first appears.
-  std::vector<std::pair<std::string, std::string>> label_pairs(const std::string& selector) {
-    std::vector<std::pair<std::string, std::string>> out;
-    if (settings_.encoding != Encoding::json) return out;
-    return parse_selector(selector);
-  }
-
-  static std::vector<std::pair<std::string, std::string>> parse_selector(std::string_view s) {
-    std::vector<std::pair<std::string, std::string>> out;
-    size_t i = 1;  // past '{'
-    while (i < s.size() && s[i] != '}') {
-      size_t eq = s.find('=', i);
-      std::string name(s.substr(i, eq - i));
-      std::string value;
-      i = eq + 2;  // past ="
-      while (i < s.size() && s[i] != '"') {
-        if (s[i] == '\\' && i + 1 < s.size()) {
-          char c = s[++i];
-          if (c == 'n') {
-            value += '\n';
-          } else if (c == 'r') {
-            value += '\r';
-          } else if (c == 't') {
-            value += '\t';
-          } else if (c == 'x' && i + 2 < s.size()) {
-            value += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-            i += 2;
-          } else {
-            value += c;
-          }
-        } else {
-          value += s[i];
-        }
-        ++i;
-      }
-      out.emplace_back(std::move(name), std::move(value));
-      i += 1;                                   // past the closing quote
-      if (i < s.size() && s[i] == ',') i += 2;  // past ", "
-    }
-    return out;
   }
 
   void count_fixes(const LabelFixes& f) {

@@ -86,6 +86,7 @@ const std::string& StreamLabels::selector(const sluice_record_t& r, LabelFixes& 
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return pairs_[a].first < pairs_[b].first; });
   selector_.clear();
+  kept_.clear();
   selector_ += '{';
   size_t kept = 0;
   const std::string* last = nullptr;
@@ -100,6 +101,7 @@ const std::string& StreamLabels::selector(const sluice_record_t& r, LabelFixes& 
       ++fixes.too_many;
       continue;
     }
+    kept_.emplace_back(name, value);
     if (kept++ > 0) selector_ += ", ";
     selector_ += name;
     selector_ += '=';

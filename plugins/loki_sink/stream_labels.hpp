@@ -36,11 +36,14 @@ class StreamLabels {
   // sorted by name, empty values left out. Empty when no label remains: Loki refuses a
   // stream without labels.
   const std::string& selector(const sluice_record_t& r, LabelFixes& fixes);
+  // The pairs of the last selector, in its order (JSON's "stream" object needs them).
+  const std::vector<std::pair<std::string, std::string>>& pairs() const { return kept_; }
 
  private:
   const Settings& settings_;
   std::vector<std::pair<std::string, std::string>> pairs_;
   std::string selector_;
+  std::vector<std::pair<std::string, std::string>> kept_;
 };
 
 }  // namespace loki_sink

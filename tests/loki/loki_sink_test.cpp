@@ -126,7 +126,9 @@ TEST_CASE("JSON encoding, gzipped or not, carries the same entries", "[loki]") {
                                "\n    structured_metadata: true\n"));
     REQUIRE(loki.wait_for([&](const auto& e) { return e.size() >= size_t(n); }));
     engine->stop();
-    test::require_each(test::count_numbers(lines_of(loki.entries()), "json"), n);
+    auto entries = loki.entries();
+    test::require_each(test::count_numbers(lines_of(entries), "json"), n);
+    for (const auto& e : entries) REQUIRE(e.labels == "{app=\"json\"}");
     auto requests = loki.requests();
     REQUIRE_FALSE(requests.empty());
     CHECK(requests[0].content_type == "application/json");
