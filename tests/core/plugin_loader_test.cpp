@@ -136,3 +136,37 @@ sinks:
   CHECK(diags.items()[0].message.find("was refused") != std::string::npos);
   CHECK(diags.items()[0].message.find("built for plugin ABI 2.0") != std::string::npos);
 }
+
+TEST_CASE("an unchanged file loads as the same library, and a file replaced on disk anew",
+          "[loader]") {
+  test::TempDir dir;
+  ::chmod(dir.path().c_str(), 0755);
+  const std::string path = dir.file("swapped.so");
+  auto install = [&](const std::string& from) {
+    // As package managers do: a new file renamed over the old, never written in place.
+    fs::copy_file(from, path + ".new", fs::copy_options::overwrite_existing);
+    ::chmod((path + ".new").c_str(), 0755);
+    fs::rename(path + ".new", path);
+  };
+  auto load = [&] {
+    auto r = core::load_plugin_library(path);
+    INFO(refusal(path));
+    REQUIRE(std::holds_alternative<std::shared_ptr<const core::PluginLibrary>>(r));
+    return std::get<std::shared_ptr<const core::PluginLibrary>>(r);
+  };
+  install(test::plugin_dir() + "/demo_source.so");
+  auto first = load();
+  CHECK(first->name == "demo_source");
+  CHECK(load() == first);
+
+  // The dynamic loader would hand back the old mapping for the same name.
+  install(test::plugin_dir() + "/blackhole_sink.so");
+  auto second = load();
+  CHECK(second != first);
+  CHECK(second->name == "blackhole_sink");
+  CHECK(second->descriptor.kind == SLUICE_KIND_SINK);
+  // The old library stays mapped and usable for what still runs from it.
+  CHECK(first->name == "demo_source");
+  CHECK(first->descriptor.kind == SLUICE_KIND_SOURCE);
+  CHECK(first->descriptor.on_create != second->descriptor.on_create);
+}

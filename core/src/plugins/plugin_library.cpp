@@ -7,9 +7,12 @@
 #include <boost/dll/shared_library.hpp>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 namespace sluice::core {
@@ -71,6 +74,68 @@ bool descriptor_size_fits(uint32_t size, uint16_t minor, uint16_t host_minor, si
   return size >= ours && size <= 64 * 1024;
 }
 
+// What a file was when it was loaded: a file replaced on disk (a new inode, or new contents)
+// is another library.
+struct FileIdentity {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  off_t size = 0;
+  int64_t mtime_ns = 0;
+  int64_t ctime_ns = 0;
+  bool operator==(const FileIdentity&) const = default;
+};
+
+std::optional<FileIdentity> identity_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  auto ns = [](const timespec& t) { return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec; };
+  return FileIdentity{st.st_dev, st.st_ino, st.st_size, ns(st.st_mtim), ns(st.st_ctim)};
+}
+
+using LoadResult = std::variant<std::shared_ptr<const PluginLibrary>, std::string>;
+
+// Every file loaded so far, by path: loading an unchanged file again (a reload) gives the
+// same library, and a changed one is known to need a fresh mapping.
+struct LoadedFile {
+  FileIdentity identity;
+  LoadResult result;
+};
+std::mutex loaded_mutex;
+auto* loaded_files = new std::map<std::string, LoadedFile>();
+
+// The dynamic loader hands back the mapping it already has for a path name it has seen, even
+// when the file under that name was replaced. A replaced file is therefore opened through a
+// link of a name never used before, in a private directory, so that its new contents load.
+class FreshName {
+ public:
+  explicit FreshName(const std::string& path) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern =
+        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/sluice-plugin-XXXXXX";
+    std::vector<char> buf(pattern.begin(), pattern.end());
+    buf.push_back('\0');
+    if (::mkdtemp(buf.data()) == nullptr) return;
+    dir_ = buf.data();
+    std::string base = path.substr(path.rfind('/') + 1);
+    std::string link = dir_ + "/" + base;
+    if (::symlink(path.c_str(), link.c_str()) == 0) name_ = link;
+  }
+  ~FreshName() {
+    if (!name_.empty()) ::unlink(name_.c_str());
+    if (!dir_.empty()) ::rmdir(dir_.c_str());
+  }
+  FreshName(const FreshName&) = delete;
+  FreshName& operator=(const FreshName&) = delete;
+  // Empty when no link could be made: the caller then loads by the path itself.
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string dir_;
+  std::string name_;
+};
+
+LoadResult load_file(const std::string& path, const std::string& load_name);
+
 }  // namespace
 
 std::string check_path_ownership(const std::string& path) {
@@ -88,16 +153,36 @@ std::string check_path_ownership(const std::string& path) {
 
 std::variant<std::shared_ptr<const PluginLibrary>, std::string> load_plugin_library(
     const std::string& path) {
-  auto refuse = [&](const std::string& why) { return path + ": " + why; };
-  if (auto bad = check_path_ownership(path); !bad.empty()) return refuse(bad);
+  if (auto bad = check_path_ownership(path); !bad.empty()) return path + ": " + bad;
+  auto identity = identity_of(path);
+  if (!identity) return path + ": cannot stat: " + std::strerror(errno);
+  std::lock_guard lock(loaded_mutex);
+  auto known = loaded_files->find(path);
+  if (known != loaded_files->end() && known->second.identity == *identity) {
+    return known->second.result;
+  }
+  LoadResult result;
+  if (known == loaded_files->end()) {
+    result = load_file(path, path);
+  } else {
+    FreshName fresh(path);
+    result = load_file(path, fresh.name().empty() ? path : fresh.name());
+  }
+  (*loaded_files)[path] = {*identity, result};
+  return result;
+}
 
+namespace {
+
+LoadResult load_file(const std::string& path, const std::string& load_name) {
+  auto refuse = [&](const std::string& why) { return path + ": " + why; };
   boost::dll::shared_library lib;
   boost::dll::fs::error_code ec;
   // rtld_local keeps each plugin's symbols to itself; rtld_now finds missing symbols here
   // rather than in the middle of a call.
-  lib.load(boost::dll::fs::path(path),
+  lib.load(boost::dll::fs::path(load_name),
            boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
-  if (ec || !lib.is_loaded()) return refuse(explain_load_failure(path));
+  if (ec || !lib.is_loaded()) return refuse(explain_load_failure(load_name));
   if (!lib.has(SLUICE_PLUGIN_ENTRY_SYMBOL)) {
     keep_mapped_forever(std::move(lib));
     return refuse("not a Sluice plugin: no entry point '" SLUICE_PLUGIN_ENTRY_SYMBOL "'");
@@ -148,5 +233,7 @@ std::variant<std::shared_ptr<const PluginLibrary>, std::string> load_plugin_libr
   }
   return std::shared_ptr<const PluginLibrary>(std::move(lib_info));
 }
+
+}  // namespace
 
 }  // namespace sluice::core
