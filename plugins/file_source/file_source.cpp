@@ -15,6 +15,12 @@ class FileSource final : public sluice::Source {
  public:
   FileSource(sluice::Context& ctx, const sluice::Config& cfg)
       : ctx_(ctx), settings_(Settings::read(cfg)), metrics_(ctx) {}
+  // Acknowledgements keep coming after stop, while the sinks drain: the positions they move
+  // are saved once more here, when no more can come, so a restart or a successor after a
+  // reload does not read those records again.
+  ~FileSource() override {
+    if (tailer_) tailer_->save();
+  }
 
   bool start() override {
     tailer_ = std::make_unique<Tailer>(ctx_, settings_, metrics_, positions_, next_cookie_);
