@@ -33,6 +33,33 @@ std::string threads_json() {
   return out + "]}\n";
 }
 
+std::string Engine::graph_json() {
+  std::lock_guard lock(reload_mutex_);
+  std::string out = "{\"nodes\":[";
+  bool first = true;
+  for (const auto& n : graph_ ? graph_->describe() : std::vector<NodeInfo>{}) {
+    out += first ? "{" : ",{";
+    first = false;
+    out += "\"id\":";
+    append_json_string(n.id, out);
+    out += ",\"kind\":\"";
+    out += to_string(n.kind);
+    out += "\",\"type\":";
+    append_json_string(n.type, out);
+    out += ",\"library\":";
+    append_json_string(n.library, out);
+    out += ",\"inputs\":[";
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      if (i > 0) out += ",";
+      append_json_string(n.inputs[i], out);
+    }
+    out += "],\"state\":\"";
+    out += to_string(n.state);
+    out += "\"}";
+  }
+  return out + "]}\n";
+}
+
 Engine::Engine(EngineOptions options) : options_(std::move(options)) {}
 
 Engine::~Engine() {
@@ -42,6 +69,7 @@ Engine::~Engine() {
 bool Engine::load(PipelineConfig config, Diagnostics& diags) {
   catalog_ = PluginCatalog::discover(plugin_search_path(options_.plugin_dirs, config.plugin_dirs));
   for (const auto& r : catalog_.refused()) engine_logger()->debug("plugin refused: {}", r.reason);
+  exit_on_violation_ = config.lifecycle.on_violation == OnViolation::exit;
   graph_ = std::make_unique<Graph>(std::move(config), metrics_);
   if (!graph_->build(catalog_, diags)) {
     graph_.reset();
@@ -55,6 +83,7 @@ bool Engine::load(PipelineConfig config, Diagnostics& diags) {
 }
 
 bool Engine::start(std::string& error) {
+  std::lock_guard lock(reload_mutex_);
   if (!graph_) {
     error = "no pipeline is loaded";
     return false;
@@ -77,8 +106,10 @@ bool Engine::start(std::string& error) {
       api_.reset();
       return false;
     }
-    engine_logger()->info("API listening on {} (/metrics, /healthz, /ready, /debug/threads)",
-                          listen);
+    engine_logger()->info(
+        "API listening on {} (/metrics, /healthz, /ready, /debug/threads, /debug/graph, "
+        "POST /-/reload)",
+        listen);
   }
   if (!graph_->start()) {
     error = "the pipeline failed to start";
@@ -88,7 +119,75 @@ bool Engine::start(std::string& error) {
   return true;
 }
 
+bool Engine::reload(PipelineConfig next, Diagnostics& diags, ReloadReport& report) {
+  std::lock_guard lock(reload_mutex_);
+  YamlReader reader(next.file, diags);
+  if (!graph_ || !running_) {
+    reader.error_at(YAML::Mark::null_mark(), "", "no pipeline is running to reload");
+    metrics_.reload(false);
+    return false;
+  }
+  const auto& now = graph_->config();
+  auto global = [&](const char* section, const char* key) {
+    YAML::Node at = next.root[section];
+    if (key != nullptr && at.IsDefined() && at.IsMap()) at = next.root[section][key];
+    return at;
+  };
+  if (next.api_listen != now.api_listen) {
+    reader.error(global("api", "listen"), "api.listen",
+                 "the API address cannot change on reload (from '" + now.api_listen + "' to '" +
+                     next.api_listen + "'): restart sluice to move it");
+  }
+  if (next.data_dir != now.data_dir) {
+    reader.error(global("data_dir", nullptr), "data_dir",
+                 "data_dir cannot change on reload (from '" + now.data_dir + "' to '" +
+                     next.data_dir + "'): the nodes' positions live there; restart sluice");
+  }
+  if (!diags.empty()) {
+    metrics_.reload(false);
+    return false;
+  }
+  // Found anew: a plugin directory may have changed, and a library replaced on disk is loaded
+  // again (an unchanged one is the same library, and its nodes stay as they are).
+  auto catalog =
+      PluginCatalog::discover(plugin_search_path(options_.plugin_dirs, next.plugin_dirs));
+  bool exit_on_violation = next.lifecycle.on_violation == OnViolation::exit;
+  if (!graph_->reload(std::move(next), catalog, diags, report)) {
+    metrics_.reload(false);
+    return false;
+  }
+  catalog_ = std::move(catalog);
+  exit_on_violation_ = exit_on_violation;
+  bool started = report.failed_to_start.empty();
+  metrics_.reload(started);
+  if (!started) {
+    reader.error_at(
+        YAML::Mark::null_mark(), "",
+        "the new graph is in place, but these nodes failed to start: " + [&] {
+          std::string ids;
+          for (const auto& id : report.failed_to_start) ids += (ids.empty() ? "" : ", ") + id;
+          return ids;
+        }());
+  }
+  return started;
+}
+
+bool Engine::reload_file(const std::string& file, Diagnostics& diags, ReloadReport& report) {
+  auto config = load_pipeline_file(file, diags);
+  if (!config) {
+    metrics_.reload(false);
+    return false;
+  }
+  return reload(std::move(*config), diags, report);
+}
+
+void Engine::set_reload_handler(std::function<ApiResponse()> handler) {
+  std::lock_guard lock(reload_handler_mutex_);
+  reload_handler_ = std::move(handler);
+}
+
 void Engine::stop() {
+  std::lock_guard lock(reload_mutex_);
   running_ = false;
   if (graph_) graph_->stop();
   if (api_) api_->stop();
@@ -97,6 +196,16 @@ void Engine::stop() {
 
 ApiResponse Engine::handle_api(const std::string& method, const std::string& target) {
   std::string path = target.substr(0, target.find('?'));
+  if (path == "/-/reload") {
+    if (method != "POST") return {405, "text/plain", "POST /-/reload to reload the config\n"};
+    std::function<ApiResponse()> handler;
+    {
+      std::lock_guard lock(reload_handler_mutex_);
+      handler = reload_handler_;
+    }
+    if (!handler) return {503, "text/plain", "reload is not available in this process\n"};
+    return handler();
+  }
   if (method != "GET" && method != "HEAD") return {405, "text/plain", "method not allowed\n"};
   if (path == "/metrics") {
     return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render()};
@@ -107,7 +216,10 @@ ApiResponse Engine::handle_api(const std::string& method, const std::string& tar
                     : ApiResponse{503, "text/plain", "not ready\n"};
   }
   if (path == "/debug/threads") return {200, "application/json", threads_json()};
-  return {404, "text/plain", "not found: try /metrics, /healthz, /ready or /debug/threads\n"};
+  if (path == "/debug/graph") return {200, "application/json", graph_json()};
+  return {404, "text/plain",
+          "not found: try /metrics, /healthz, /ready, /debug/threads, /debug/graph or "
+          "POST /-/reload\n"};
 }
 
 }  // namespace sluice::core

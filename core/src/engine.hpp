@@ -5,6 +5,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -31,17 +32,30 @@ class Engine {
   bool load(PipelineConfig config, Diagnostics& diags);
   // Starts the graph and the API server; false with error set on failure.
   bool start(std::string& error);
+  // Turns the running graph into next's (see Graph::reload). Settings that cannot change
+  // while running (api.listen, data_dir) are refused. false, with the errors in diags, leaves
+  // the running graph as it was. Reloads never run at once: a second caller waits.
+  bool reload(PipelineConfig next, Diagnostics& diags, ReloadReport& report);
+  // Reads file anew and reloads it; a file that does not parse is a failed reload too.
+  bool reload_file(const std::string& file, Diagnostics& diags, ReloadReport& report);
   void stop();
+
+  // Answers POST /-/reload: runs a reload and says how it went.
+  void set_reload_handler(std::function<ApiResponse()> handler);
 
   // Called (from any thread) when a lifecycle violation is recorded.
   void set_violation_handler(std::function<void()> handler) { on_violation_ = std::move(handler); }
   bool violated() const { return violations_.load() > 0; }
+  // The running config's lifecycle.on_violation is exit (it may change on reload).
+  bool exit_on_violation() const { return exit_on_violation_.load(); }
 
   Metrics& metrics() { return metrics_; }
   const PluginCatalog& catalog() const { return catalog_; }
   Graph* graph() { return graph_.get(); }
   unsigned short api_port() const { return api_ ? api_->port() : 0; }
   ApiResponse handle_api(const std::string& method, const std::string& target);
+  // /debug/graph: every node with its kind, type, inputs and state.
+  std::string graph_json();
 
  private:
   EngineOptions options_;
@@ -51,7 +65,11 @@ class Engine {
   std::unique_ptr<ApiServer> api_;
   std::atomic<bool> running_{false};
   std::atomic<int> violations_{0};
+  std::atomic<bool> exit_on_violation_{false};
   std::function<void()> on_violation_;
+  std::mutex reload_mutex_;  // one reload at a time, and none against start or stop
+  std::mutex reload_handler_mutex_;
+  std::function<ApiResponse()> reload_handler_;
 };
 
 // /debug/threads: every spawned thread with its component, name, age and state.

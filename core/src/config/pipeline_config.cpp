@@ -253,6 +253,7 @@ std::optional<PipelineConfig> parse(const YAML::Node& root, const std::string& f
   YamlReader r(file, diags);
   PipelineConfig config;
   config.file = file;
+  config.root = root;
   if (root.IsNull()) {
     r.error(root, "", "the file is empty: it needs at least one source and one sink");
     return std::nullopt;

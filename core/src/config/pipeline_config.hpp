@@ -50,6 +50,7 @@ struct PipelineConfig {
   std::string api_listen = "127.0.0.1:9400";  // empty: no API server
   LifecycleConfig lifecycle;
   std::vector<NodeConfig> nodes;  // sorted so that every node comes after its inputs
+  YAML::Node root;                // the whole file, for errors about a global setting
 
   const NodeConfig* find(const std::string& id) const;
 };

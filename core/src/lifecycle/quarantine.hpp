@@ -9,12 +9,21 @@
 
 namespace sluice::core {
 
-template <class T>
-void quarantine(std::unique_ptr<T> object) {
+inline void quarantine_forever(std::shared_ptr<void> object) {
   static std::mutex mutex;
   static auto* kept = new std::vector<std::shared_ptr<void>>();
   std::lock_guard lock(mutex);
-  kept->push_back(std::shared_ptr<void>(object.release(), [](void*) {}));
+  kept->push_back(std::move(object));
+}
+
+template <class T>
+void quarantine(std::unique_ptr<T> object) {
+  quarantine_forever(std::shared_ptr<void>(object.release(), [](void*) {}));
+}
+
+template <class T>
+void quarantine(std::shared_ptr<T> object) {
+  quarantine_forever(std::move(object));
 }
 
 }  // namespace sluice::core

@@ -178,7 +178,8 @@ std::vector<ThreadInfo> ThreadLedger::all_threads() {
     for (const auto& e : s->entries) {
       if (e.returned) continue;
       out.push_back({s->component_id, s->component_type, e.name,
-                     std::chrono::duration<double>(now - e.started).count(), e.state});
+                     std::chrono::duration<double>(now - e.started).count(), e.state,
+                     e.thread.get_id()});
     }
   }
   return out;

@@ -26,6 +26,7 @@ struct ThreadInfo {
   std::string name;
   double age_seconds = 0;
   ThreadState state = ThreadState::running;
+  std::thread::id id;  // tells a thread that lived on from a new one of the same name
 };
 
 // The stop signal of one instance, shared by its threads, in the three forms a thread may

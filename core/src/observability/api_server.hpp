@@ -1,4 +1,4 @@
-// A small HTTP/1.1 server (Boost.Beast) for /metrics, /healthz, /ready, /debug/threads.
+// A small HTTP/1.1 server (Boost.Beast) for the engine's API: metrics, health, debugging, reload.
 #pragma once
 
 #include <functional>

@@ -59,6 +59,14 @@ Metrics::Metrics()
                    .Name("sluice_config_reloads_total")
                    .Help("Configuration reloads by result.")
                    .Register(*registry_)),
+      last_reload_(pm::BuildGauge()
+                       .Name("sluice_config_last_reload_success_timestamp_seconds")
+                       .Help("When the configuration was last loaded successfully (Unix time).")
+                       .Register(*registry_)),
+      restarts_(pm::BuildCounter()
+                    .Name("sluice_component_restarts_total")
+                    .Help("Times a component was replaced by a changed successor on reload.")
+                    .Register(*registry_)),
       threads_(pm::BuildGauge()
                    .Name("sluice_process_threads")
                    .Help("Threads of the process.")
@@ -70,6 +78,7 @@ Metrics::Metrics()
   // Present from the start, so that rate() sees the first reload.
   reloads_.Add({{"result", "success"}});
   reloads_.Add({{"result", "failure"}});
+  last_reload_.Add({}).SetToCurrentTime();
   threads_.Add({});
   fds_.Add({});
 }
@@ -103,6 +112,15 @@ void Metrics::stop_duration(const std::string& id, const std::string& type, doub
   static const pm::Histogram::BucketBoundaries buckets = {0.001, 0.01, 0.05, 0.1, 0.25,
                                                           0.5,   1,    2.5,  5,   10};
   stop_duration_.Add(component_labels(id, type), buckets).Observe(seconds);
+}
+
+void Metrics::reload(bool success) {
+  reloads_.Add({{"result", success ? "success" : "failure"}}).Increment();
+  if (success) last_reload_.Add({}).SetToCurrentTime();
+}
+
+void Metrics::component_restart(const std::string& id, const std::string& type) {
+  restarts_.Add(component_labels(id, type)).Increment();
 }
 
 std::unique_ptr<PluginMetric> Metrics::plugin_metric(

@@ -47,6 +47,10 @@ class Metrics {
   void lifecycle_violation(const std::string& id, const std::string& type,
                            const std::string& violation);
   void stop_duration(const std::string& id, const std::string& type, double seconds);
+  // A reload's outcome; a success also sets the time of the last successful one.
+  void reload(bool success);
+  // A node replaced by a successor in a reload.
+  void component_restart(const std::string& id, const std::string& type);
 
   // For a plugin: name and help as given, the component labels added. Null, with why set,
   // when the name is not a valid metric name or is taken by another type.
@@ -69,6 +73,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& violations_;
   prometheus::Family<prometheus::Histogram>& stop_duration_;
   prometheus::Family<prometheus::Counter>& reloads_;
+  prometheus::Family<prometheus::Gauge>& last_reload_;
+  prometheus::Family<prometheus::Counter>& restarts_;
   prometheus::Family<prometheus::Gauge>& threads_;
   prometheus::Family<prometheus::Gauge>& fds_;
   std::mutex plugin_mutex_;

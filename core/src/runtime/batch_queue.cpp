@@ -108,6 +108,19 @@ void BatchQueue::clear() {
   not_full_.notify_all();
 }
 
+bool BatchQueue::closed() const {
+  std::lock_guard lock(mutex_);
+  return closed_;
+}
+
+void BatchQueue::set_max_events(size_t max_events) {
+  {
+    std::lock_guard lock(mutex_);
+    max_events_ = max_events;
+  }
+  not_full_.notify_all();
+}
+
 size_t BatchQueue::events() const {
   return events_.load(std::memory_order_relaxed);
 }

@@ -33,6 +33,9 @@ class BatchQueue {
   void close();
   // Drops what is queued (each batch fails back to its source).
   void clear();
+  bool closed() const;
+  // A reload may change the bound of a queue that lives on; waiting producers re-check.
+  void set_max_events(size_t max_events);
 
   size_t events() const;
   size_t peak_events() const;
@@ -42,7 +45,7 @@ class BatchQueue {
   bool fits(size_t n) const { return events_ == 0 || events_ + n <= max_events_; }
   void admit(std::unique_ptr<Batch>& batch);
 
-  const size_t max_events_;
+  size_t max_events_;  // under mutex_
   mutable std::mutex mutex_;
   std::condition_variable not_full_;
   std::condition_variable not_empty_;

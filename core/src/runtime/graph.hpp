@@ -1,5 +1,6 @@
 // The running graph: one plugin instance per node, a bounded inbox in front of every
-// processor and sink, fan-out on every edge, and a core worker per processor.
+// processor and sink, fan-out on every edge, and a core worker per processor. A reload turns
+// it into the graph of a new config in place, restarting only the nodes that changed.
 #pragma once
 
 #include <functional>
@@ -15,6 +16,22 @@
 
 namespace sluice::core {
 
+// What a reload did to each node, by id.
+struct ReloadReport {
+  std::vector<std::string> added, removed, changed, kept;
+  std::vector<std::string> failed_to_start;
+};
+
+// A node as /debug/graph shows it.
+struct NodeInfo {
+  std::string id;
+  NodeKind kind = NodeKind::source;
+  std::string type;
+  std::string library;  // the plugin file
+  std::vector<std::string> inputs;
+  InstanceState state = InstanceState::loaded;
+};
+
 class Graph {
  public:
   Graph(PipelineConfig config, Metrics& metrics);
@@ -26,6 +43,14 @@ class Graph {
   bool build(const PluginCatalog& catalog, Diagnostics& diags);
   // Starts sinks, then processors, then sources, so nothing is emitted into a void.
   bool start();
+  // Becomes the graph of next, while running. Every node of next is configured first, beside
+  // the running ones; on any error (into diags) nothing running is touched and false is
+  // returned. Then nodes that are the same (type, plugin file, settings, inputs) keep running
+  // untouched; nodes that went drain and stop; changed nodes finish what they hold, stop, and
+  // their successor takes over their inbox; new nodes start. Draining is bounded by next's
+  // drain deadline.
+  bool reload(PipelineConfig next, const PluginCatalog& catalog, Diagnostics& diags,
+              ReloadReport& report);
   // Stops sources, lets what is queued drain into the sinks within the drain deadline, stops
   // processors and sinks, and destroys every instance. Safe to call twice.
   void stop();
@@ -35,15 +60,32 @@ class Graph {
   // The instance of a node, for tests and the API; null if unknown.
   PluginInstance* instance(const std::string& id) const;
   const BatchQueue* inbox(const std::string& id) const;
+  std::vector<NodeInfo> describe() const;
 
  private:
   struct Node;
   class FanOut;
-  void run_worker(Node& node, StopSignal& stop);
+  struct Change;
+
+  std::shared_ptr<const PluginLibrary> library_for(const NodeConfig& nc,
+                                                   const PluginCatalog& catalog,
+                                                   const YamlReader& reader) const;
+  std::unique_ptr<PluginInstance> make_instance(const NodeConfig& nc,
+                                                std::shared_ptr<const PluginLibrary> library,
+                                                const YamlReader& reader,
+                                                const std::string& data_dir) const;
+  std::shared_ptr<Node> make_node(const NodeConfig& nc, std::unique_ptr<PluginInstance> instance,
+                                  std::shared_ptr<const PluginLibrary> library) const;
+  static void wire(const std::vector<std::shared_ptr<Node>>& nodes);
+  bool start_node(Node& node);
+  void drain_and_stop(Node& node, std::chrono::steady_clock::time_point drain_until);
+  void hand_over(Node& node, std::chrono::steady_clock::time_point drain_until);
+  void run_worker(Node& node, PluginInstance& instance, std::stop_source retire, StopSignal& stop);
 
   PipelineConfig config_;
   Metrics& metrics_;
-  std::vector<std::unique_ptr<Node>> nodes_;  // in the config's order: inputs first
+  std::vector<std::shared_ptr<Node>> nodes_;  // in the config's order: inputs first
+  std::function<void()> on_violation_;
   bool started_ = false;
   bool stopped_ = false;
 };

@@ -115,6 +115,7 @@ StopReport PluginInstance::stop() {
   if (state_ == InstanceState::running || state_ == InstanceState::configured) {
     state_ = InstanceState::stopping;
   }
+  take_stop_.request_stop();
   ledger_.request_stop();
   if (self_ != nullptr && d_.on_stop != nullptr) d_.on_stop(self_);
   report.late_threads = ledger_.join_until(started + settings_.stop_deadline, true);
@@ -134,6 +135,14 @@ StopReport PluginInstance::stop() {
     state_ = InstanceState::stopped;
   }
   return report;
+}
+
+void PluginInstance::retire() {
+  take_stop_.request_stop();
+}
+
+bool PluginInstance::wait_acknowledged(std::chrono::steady_clock::time_point deadline) {
+  return ack_target_ == nullptr || ack_target_->wait_idle(deadline);
 }
 
 void PluginInstance::record_violation(const std::string& kind, const std::string& message) {
@@ -188,7 +197,7 @@ sluice_status_t PluginInstance::take(int64_t timeout_ms, Batch** out) {
   if (inbox_ == nullptr) return SLUICE_ERROR;
   std::unique_ptr<Batch> batch;
   auto r = inbox_->pop(batch, std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms),
-                       ledger_.stop_signal().token());
+                       take_stop_.get_token());
   if (counters_.queue_events) counters_.queue_events->Set(static_cast<double>(inbox_->events()));
   if (r == BatchQueue::Pop::timeout) return SLUICE_TIMEOUT;
   if (r == BatchQueue::Pop::closed) return SLUICE_STOPPED;

@@ -71,6 +71,12 @@ class PluginInstance {
   // as they do once their inbox is closed and empty. Returns true when all have.
   bool wait_for_threads(std::chrono::steady_clock::time_point deadline);
   StopReport stop();
+  // For a sink handing its inbox to a successor (a reload): from now on take answers
+  // "stopped", as when the inbox is closed, so the sink delivers what it holds and returns.
+  void retire();
+  // For a source: waits until every batch it emitted is finished, or the deadline passes, so
+  // that its last positions reflect them before it goes.
+  bool wait_acknowledged(std::chrono::steady_clock::time_point deadline);
   void destroy();
 
   void set_output(Output* output) { output_ = output; }
@@ -83,6 +89,7 @@ class PluginInstance {
   InstanceState state() const { return state_.load(); }
   const std::string& id() const { return settings_.id; }
   const std::string& type() const { return library_->name; }
+  const std::shared_ptr<const PluginLibrary>& library() const { return library_; }
   ThreadLedger& ledger() { return ledger_; }
   const ComponentMetrics& counters() const { return counters_; }
   spdlog::logger& log() { return *logger_; }
@@ -110,6 +117,7 @@ class PluginInstance {
   std::shared_ptr<AckTarget> ack_target_;
   Output* output_ = nullptr;
   BatchQueue* inbox_ = nullptr;
+  std::stop_source take_stop_;  // ends take: requested by retire and by stop
   std::function<void()> on_violation_;
 
   std::mutex taken_mutex_;
