@@ -8,7 +8,8 @@
 
 namespace sluice::test {
 
-HttpReply http_get(unsigned short port, const std::string& target) {
+namespace {
+HttpReply request(boost::beast::http::verb verb, unsigned short port, const std::string& target) {
   namespace beast = boost::beast;
   namespace http = beast::http;
   using tcp = boost::asio::ip::tcp;
@@ -16,9 +17,10 @@ HttpReply http_get(unsigned short port, const std::string& target) {
   try {
     boost::asio::io_context io;
     beast::tcp_stream stream(io);
-    stream.expires_after(std::chrono::seconds(10));
+    stream.expires_after(std::chrono::seconds(120));
     stream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
-    http::request<http::empty_body> req{http::verb::get, target, 11};
+    http::request<http::empty_body> req{verb, target, 11};
+    req.prepare_payload();
     req.set(http::field::host, "127.0.0.1");
     http::write(stream, req);
     beast::flat_buffer buffer;
@@ -32,6 +34,16 @@ HttpReply http_get(unsigned short port, const std::string& target) {
     reply.status = 0;
   }
   return reply;
+}
+
+}  // namespace
+
+HttpReply http_get(unsigned short port, const std::string& target) {
+  return request(boost::beast::http::verb::get, port, target);
+}
+
+HttpReply http_post(unsigned short port, const std::string& target) {
+  return request(boost::beast::http::verb::post, port, target);
 }
 
 }  // namespace sluice::test

@@ -1,4 +1,4 @@
-// A one-shot HTTP GET against the engine's API on loopback.
+// One-shot HTTP requests against the engine's API on loopback.
 #pragma once
 
 #include <string>
@@ -11,5 +11,7 @@ struct HttpReply {
 };
 
 HttpReply http_get(unsigned short port, const std::string& target);
+// An empty-bodied POST, as `curl -X POST` sends for /-/reload.
+HttpReply http_post(unsigned short port, const std::string& target);
 
 }  // namespace sluice::test

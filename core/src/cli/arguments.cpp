@@ -4,7 +4,8 @@ namespace sluice::cli {
 
 const char* usage() {
   return "usage:\n"
-         "  sluice run -c FILE [--plugin-dir DIR]... [--log-level LEVEL] [--log-format text|json]\n"
+         "  sluice run -c FILE [--watch-config] [--plugin-dir DIR]... [--log-level LEVEL]\n"
+         "             [--log-format text|json]\n"
          "  sluice validate -c FILE [--plugin-dir DIR]...\n"
          "  sluice plugins [-c FILE] [--plugin-dir DIR]...\n"
          "  sluice plugin-check LIB [--config FILE] [--cycles N] [--run-for DURATION]\n"
@@ -13,7 +14,9 @@ const char* usage() {
          "\n"
          "LEVEL is trace, debug, info, warn, error or off.\n"
          "Plugin directories are searched in order: --plugin-dir, plugin_dirs in the config,\n"
-         "SLUICE_PLUGIN_PATH, then the directory installed beside the executable.\n";
+         "SLUICE_PLUGIN_PATH, then the directory installed beside the executable.\n"
+         "A running pipeline reloads its file on SIGHUP, on POST /-/reload, and with\n"
+         "--watch-config whenever the file changes.\n";
 }
 
 std::optional<Arguments> parse_arguments(int argc, char** argv, std::string& error) {
@@ -66,6 +69,8 @@ std::optional<Arguments> parse_arguments(int argc, char** argv, std::string& err
         return std::nullopt;
       }
       a.log_format = *v;
+    } else if (arg == "--watch-config" && a.command == "run") {
+      a.watch_config = true;
     } else if (arg == "--cycles") {
       if (!(v = value(arg))) return std::nullopt;
       try {

@@ -13,7 +13,8 @@ struct Arguments {
   std::vector<std::string> plugin_dirs;
   std::string log_level = "info";
   std::string log_format = "text";
-  std::string library;  // plugin-check
+  bool watch_config = false;  // run: reload when the file changes
+  std::string library;        // plugin-check
   int cycles = 10;
   std::string run_for = "100ms";
   std::string stop_deadline = "5s";

@@ -17,6 +17,7 @@
 #include "lifecycle/conformance.hpp"
 #include "observability/logging.hpp"
 #include "plugins/plugin_catalog.hpp"
+#include "reload/reloader.hpp"
 #include "version.hpp"
 
 namespace {
@@ -29,12 +30,14 @@ constexpr int exit_usage = 2;
 constexpr int exit_forced = 130;
 
 // The first SIGINT or SIGTERM asks for a clean shutdown; a second one ends the process at once.
+// SIGHUP asks for a reload; one that comes before the pipeline runs is kept until it does.
 class ShutdownSignals {
  public:
   ShutdownSignals() {
     sigemptyset(&set_);
     sigaddset(&set_, SIGINT);
     sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGHUP);
     // Blocked before any other thread exists, so that only the waiter below receives them.
     pthread_sigmask(SIG_BLOCK, &set_, nullptr);
     std::thread([this] {
@@ -42,6 +45,10 @@ class ShutdownSignals {
       while (true) {
         int sig = 0;
         if (sigwait(&set_, &sig) != 0) continue;
+        if (sig == SIGHUP) {
+          hangup();
+          continue;
+        }
         if (++count > 1) {
           static const char msg[] = "second signal: exiting at once\n";
           [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
@@ -60,12 +67,30 @@ class ShutdownSignals {
     std::unique_lock lock(mutex_);
     cv_.wait(lock, [&] { return requested_; });
   }
+  // Where SIGHUP goes from now on (null: kept for later).
+  void on_hangup(core::Reloader* reloader) {
+    std::lock_guard lock(mutex_);
+    reloader_ = reloader;
+    if (reloader_ != nullptr && hangup_pending_) reloader_->request();
+    hangup_pending_ = false;
+  }
 
  private:
+  void hangup() {
+    std::lock_guard lock(mutex_);
+    if (reloader_ != nullptr) {
+      reloader_->request();
+    } else {
+      hangup_pending_ = true;
+    }
+  }
+
   sigset_t set_;
   std::mutex mutex_;
   std::condition_variable cv_;
   bool requested_ = false;
+  core::Reloader* reloader_ = nullptr;
+  bool hangup_pending_ = false;
 };
 
 std::optional<core::PipelineConfig> load_config(const std::string& file) {
@@ -95,16 +120,16 @@ int cmd_run(const cli::Arguments& a) {
   ShutdownSignals signals;
   auto config = load_config(a.config);
   if (!config) return exit_usage;
-  auto on_violation = config->lifecycle.on_violation;
   core::Engine engine({a.plugin_dirs, true});
   core::Diagnostics diags;
   if (!engine.load(*config, diags)) {
     std::cerr << diags.to_string();
     return exit_usage;
   }
-  if (on_violation == core::OnViolation::exit) {
-    engine.set_violation_handler([&signals] { signals.request(); });
-  }
+  // The policy is read when a violation comes: a reload may have changed it.
+  engine.set_violation_handler([&signals, &engine] {
+    if (engine.exit_on_violation()) signals.request();
+  });
   auto log = core::engine_logger();
   std::string error;
   if (!engine.start(error)) {
@@ -112,13 +137,27 @@ int cmd_run(const cli::Arguments& a) {
     engine.stop();
     return exit_failure;
   }
-  log->info("pipeline {} running ({} nodes); Ctrl-C stops it", a.config, config->nodes.size());
+  core::ReloaderOptions reload_options;
+  reload_options.file = a.config;
+  if (a.watch_config) reload_options.watch_interval = std::chrono::seconds(1);
+  core::Reloader reloader(engine, reload_options);
+  reloader.start();
+  engine.set_reload_handler([&reloader] {
+    auto r = reloader.request_and_wait(std::chrono::minutes(5));
+    return core::ApiResponse{r.success ? 200 : 500, "text/plain; charset=utf-8", r.message};
+  });
+  signals.on_hangup(&reloader);
+  log->info("pipeline {} running ({} nodes); Ctrl-C stops it, SIGHUP reloads it{}", a.config,
+            config->nodes.size(), a.watch_config ? ", and so does a change to the file" : "");
   signals.wait();
   log->info("stopping: draining what is queued into the sinks");
+  signals.on_hangup(nullptr);
+  engine.set_reload_handler(nullptr);
+  reloader.stop();
   engine.stop();
   if (engine.violated()) {
     log->error("lifecycle violations were recorded; see the lines above");
-    if (on_violation == core::OnViolation::exit) return exit_failure;
+    if (engine.exit_on_violation()) return exit_failure;
   }
   log->info("stopped");
   return exit_ok;

@@ -1,0 +1,142 @@
+#include "reload/reloader.hpp"
+
+#include <sys/stat.h>
+
+#include "observability/logging.hpp"
+
+namespace sluice::core {
+
+namespace {
+using clock = std::chrono::steady_clock;
+
+std::string ids(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return "[" + out + "]";
+}
+
+// What tells a rewritten file: editors save by renaming a new file over the old one.
+std::string identity_of(const std::string& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return "missing";
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+         std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec);
+}
+}  // namespace
+
+Reloader::Reloader(Engine& engine, ReloaderOptions options)
+    : engine_(engine), options_(std::move(options)) {}
+
+Reloader::~Reloader() {
+  stop();
+}
+
+void Reloader::start() {
+  file_identity_ = identity_of(options_.file);
+  ledger_.spawn("reloader", [this](StopSignal& stop) { run(stop); });
+}
+
+void Reloader::stop() {
+  ledger_.request_stop();
+  // A reload in progress is let finish: it is bounded by the drain and stop deadlines.
+  ledger_.join_until(clock::now() + std::chrono::hours(1), false);
+  std::lock_guard lock(mutex_);
+  stopped_ = true;
+  cv_.notify_all();
+}
+
+void Reloader::request() {
+  std::lock_guard lock(mutex_);
+  ++requested_;
+  last_request_ = clock::now();
+  if (!pending_) pending_since_ = last_request_;
+  pending_ = true;
+  cv_.notify_all();
+}
+
+ReloadResult Reloader::request_and_wait(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  if (stopped_) return {false, "sluice is shutting down\n"};
+  uint64_t ticket = ++requested_;
+  last_request_ = clock::now();
+  if (!pending_) pending_since_ = last_request_;
+  pending_ = true;
+  cv_.notify_all();
+  if (!cv_.wait_for(lock, timeout, [&] { return covered_ >= ticket || stopped_; })) {
+    return {false, "the reload did not finish in time; see the log\n"};
+  }
+  if (covered_ < ticket) return {false, "sluice is shutting down\n"};
+  return last_;
+}
+
+uint64_t Reloader::reloads_done() const {
+  std::lock_guard lock(mutex_);
+  return done_;
+}
+
+bool Reloader::file_changed() {
+  auto now = identity_of(options_.file);
+  if (now == file_identity_) return false;
+  file_identity_ = now;
+  return true;
+}
+
+void Reloader::run(StopSignal& stop) {
+  auto token = stop.token();
+  auto log = engine_logger();
+  while (!token.stop_requested()) {
+    std::unique_lock lock(mutex_);
+    if (!pending_) {
+      auto wait = options_.watch_interval.count() > 0 ? options_.watch_interval
+                                                      : std::chrono::milliseconds(60'000);
+      cv_.wait_for(lock, token, wait, [&] { return pending_; });
+      if (!pending_ && options_.watch_interval.count() > 0 && !token.stop_requested()) {
+        lock.unlock();
+        if (file_changed()) {
+          log->info("{} changed: reloading", options_.file);
+          request();
+        }
+      }
+      continue;
+    }
+    // Let a burst of requests settle into one reload.
+    while (!token.stop_requested()) {
+      auto when = std::min(last_request_ + options_.settle, pending_since_ + options_.max_delay);
+      if (clock::now() >= when) break;
+      cv_.wait_until(lock, token, when, [] { return false; });
+    }
+    if (token.stop_requested()) break;
+    uint64_t covering = requested_;
+    pending_ = false;
+    lock.unlock();
+    auto result = reload_once();
+    lock.lock();
+    covered_ = covering;
+    last_ = result;
+    ++done_;
+    cv_.notify_all();
+  }
+}
+
+ReloadResult Reloader::reload_once() {
+  auto log = engine_logger();
+  // The file read now is the one the reload applies, whatever the request saw.
+  file_identity_ = identity_of(options_.file);
+  Diagnostics diags;
+  ReloadReport report;
+  bool ok = engine_.reload_file(options_.file, diags, report);
+  if (!ok) {
+    std::string errors = diags.to_string();
+    log->error("reload of {} failed; {}:\n{}", options_.file,
+               report.failed_to_start.empty() ? "the running pipeline is unchanged"
+                                              : "some new nodes did not start",
+               errors);
+    return {false, errors};
+  }
+  return {true, "reloaded " + options_.file + ": added " + ids(report.added) + ", removed " +
+                    ids(report.removed) + ", changed " + ids(report.changed) + ", kept " +
+                    ids(report.kept) + "\n"};
+}
+
+}  // namespace sluice::core

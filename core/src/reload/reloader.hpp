@@ -1,0 +1,70 @@
+// Reload requests (SIGHUP, POST /-/reload, a changed config file) turned into reloads of the
+// engine from its config file, one at a time. Requests that arrive while a reload runs are
+// coalesced into one more reload after it: never dropped, never run at once.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include "engine.hpp"
+#include "lifecycle/thread_ledger.hpp"
+
+namespace sluice::core {
+
+struct ReloadResult {
+  bool success = false;
+  std::string message;  // what changed, or every error with its file:line:column
+};
+
+struct ReloaderOptions {
+  std::string file;  // the pipeline file, read anew for every reload
+  // A burst of requests (an editor saving twice, a script sending several signals) becomes
+  // one reload: it starts once no request came for settle, or max_delay after the first.
+  std::chrono::milliseconds settle{100};
+  std::chrono::milliseconds max_delay{1'000};
+  // When positive, the file is checked this often and a change asks for a reload.
+  std::chrono::milliseconds watch_interval{0};
+};
+
+class Reloader {
+ public:
+  Reloader(Engine& engine, ReloaderOptions options);
+  ~Reloader();
+  Reloader(const Reloader&) = delete;
+  Reloader& operator=(const Reloader&) = delete;
+
+  void start();
+  // Waits for a reload in progress to end; requests after this are answered as failed.
+  void stop();
+
+  // Asks for a reload and returns at once.
+  void request();
+  // Asks for a reload and waits (at most timeout) for the outcome of one begun after the ask.
+  ReloadResult request_and_wait(std::chrono::milliseconds timeout);
+
+  uint64_t reloads_done() const;
+
+ private:
+  void run(StopSignal& stop);
+  ReloadResult reload_once();
+  bool file_changed();
+
+  Engine& engine_;
+  ReloaderOptions options_;
+  mutable std::mutex mutex_;
+  std::condition_variable_any cv_;
+  uint64_t requested_ = 0;  // requests so far
+  uint64_t covered_ = 0;    // requests answered by a finished reload
+  uint64_t done_ = 0;
+  bool pending_ = false;
+  std::chrono::steady_clock::time_point pending_since_, last_request_;
+  ReloadResult last_;
+  bool stopped_ = false;
+  std::string file_identity_;
+  ThreadLedger ledger_{"sluice", "reloader"};
+};
+
+}  // namespace sluice::core
