@@ -128,20 +128,15 @@ bool Engine::reload(PipelineConfig next, Diagnostics& diags, ReloadReport& repor
     return false;
   }
   const auto& now = graph_->config();
-  auto global = [&](const char* section, const char* key) {
-    YAML::Node at = next.root[section];
-    if (key != nullptr && at.IsDefined() && at.IsMap()) at = next.root[section][key];
-    return at;
-  };
   if (next.api_listen != now.api_listen) {
-    reader.error(global("api", "listen"), "api.listen",
-                 "the API address cannot change on reload (from '" + now.api_listen + "' to '" +
-                     next.api_listen + "'): restart sluice to move it");
+    reader.error_at(next.api_listen_mark, "api.listen",
+                    "the API address cannot change on reload (from '" + now.api_listen + "' to '" +
+                        next.api_listen + "'): restart sluice to move it");
   }
   if (next.data_dir != now.data_dir) {
-    reader.error(global("data_dir", nullptr), "data_dir",
-                 "data_dir cannot change on reload (from '" + now.data_dir + "' to '" +
-                     next.data_dir + "'): the nodes' positions live there; restart sluice");
+    reader.error_at(next.data_dir_mark, "data_dir",
+                    "data_dir cannot change on reload (from '" + now.data_dir + "' to '" +
+                        next.data_dir + "'): the nodes' positions live there; restart sluice");
   }
   if (!diags.empty()) {
     metrics_.reload(false);

@@ -77,6 +77,7 @@ void read_api(const YamlReader& r, const YAML::Node& n, PipelineConfig& out) {
     std::string key = kv.first.Scalar();
     if (key == "listen") {
       if (auto s = r.string(kv.second, "api.listen")) out.api_listen = *s;
+      out.api_listen_mark = kv.second.Mark();
     } else if (key == "enabled") {
       if (auto b = r.boolean(kv.second, "api.enabled"); b && !*b) out.api_listen.clear();
     } else {
@@ -253,7 +254,6 @@ std::optional<PipelineConfig> parse(const YAML::Node& root, const std::string& f
   YamlReader r(file, diags);
   PipelineConfig config;
   config.file = file;
-  config.root = root;
   if (root.IsNull()) {
     r.error(root, "", "the file is empty: it needs at least one source and one sink");
     return std::nullopt;
@@ -269,6 +269,7 @@ std::optional<PipelineConfig> parse(const YAML::Node& root, const std::string& f
     std::string key = kv.first.Scalar();
     if (key == "data_dir") {
       if (auto s = r.string(kv.second, key)) config.data_dir = *s;
+      config.data_dir_mark = kv.second.Mark();
     } else if (key == "plugin_dirs") {
       if (auto l = r.strings(kv.second, key)) config.plugin_dirs = *l;
     } else if (key == "api") {

@@ -50,7 +50,9 @@ struct PipelineConfig {
   std::string api_listen = "127.0.0.1:9400";  // empty: no API server
   LifecycleConfig lifecycle;
   std::vector<NodeConfig> nodes;  // sorted so that every node comes after its inputs
-  YAML::Node root;                // the whole file, for errors about a global setting
+  // Where api.listen and data_dir were written (null when not), for errors about them.
+  YAML::Mark api_listen_mark = YAML::Mark::null_mark();
+  YAML::Mark data_dir_mark = YAML::Mark::null_mark();
 
   const NodeConfig* find(const std::string& id) const;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <mutex>
+#include <utility>
 
 #include "lifecycle/quarantine.hpp"
 #include "observability/logging.hpp"
@@ -115,7 +116,7 @@ bool Graph::FanOut::deliver(std::unique_ptr<Batch> batch, std::stop_token stop) 
     bool bounced = false;
     for (size_t i = 0; i < todo.size(); ++i) {
       bool last = i + 1 == todo.size();
-      auto copy = last && !bounced ? std::move(batch) : batch->share();
+      auto copy = last && !bounced ? std::exchange(batch, nullptr) : batch->share();
       auto r = offer(*todo[i], copy, stop);
       if (r == Offered::stopped) return false;
       served.push_back(todo[i]);
@@ -249,7 +250,7 @@ void Graph::set_violation_handler(const std::function<void()>& handler) {
   for (auto& n : nodes_) n->instance->set_violation_handler(handler);
 }
 
-void Graph::run_worker(Node& node, PluginInstance& instance, std::stop_source retire,
+void Graph::run_worker(Node& node, PluginInstance& instance, const std::stop_source& retire,
                        StopSignal& stop) {
   // Stopping the worker also ends its wait for the next batch.
   std::stop_callback retire_on_stop(stop.token(), [retire]() mutable { retire.request_stop(); });
@@ -284,10 +285,9 @@ bool Graph::start_node(Node& node) {
   if (node.config.kind == NodeKind::processor) {
     node.retire = std::stop_source();
     node.worker = std::make_unique<ThreadLedger>(node.config.id, node.config.type);
-    node.worker->spawn("worker", [this, &node, instance = node.instance.get(),
-                                  retire = node.retire](StopSignal& stop) mutable {
-      run_worker(node, *instance, std::move(retire), stop);
-    });
+    node.worker->spawn("worker",
+                       [this, &node, instance = node.instance.get(), retire = node.retire](
+                           StopSignal& stop) { run_worker(node, *instance, retire, stop); });
   }
   return true;
 }
@@ -400,9 +400,10 @@ bool Graph::reload(PipelineConfig next, const PluginCatalog& catalog, Diagnostic
     }
   }
   // 3. Edges are re-wired to next's. Nodes that go are marked first: a copy already on its
-  // way to one of them is dropped by intent rather than failed back.
+  // way to one of them is turned away, and goes where the graph leads now.
   for (const auto& n : gone) n->removed = true;
   std::vector<std::shared_ptr<Node>> next_nodes;
+  next_nodes.reserve(changes.size());
   for (const auto& c : changes) next_nodes.push_back(c.node);
   // A changed node's new inputs decide who feeds its inbox from now on.
   for (const auto& c : changes) {

@@ -80,7 +80,8 @@ class Graph {
   bool start_node(Node& node);
   void drain_and_stop(Node& node, std::chrono::steady_clock::time_point drain_until);
   void hand_over(Node& node, std::chrono::steady_clock::time_point drain_until);
-  void run_worker(Node& node, PluginInstance& instance, std::stop_source retire, StopSignal& stop);
+  void run_worker(Node& node, PluginInstance& instance, const std::stop_source& retire,
+                  StopSignal& stop);
 
   PipelineConfig config_;
   Metrics& metrics_;
