@@ -195,6 +195,31 @@ TEST_CASE(
   engine->stop();
 }
 
+TEST_CASE("a changed source hands its positions to its successor, which reads on from there",
+          "[reload]") {
+  test::TempDir dir;
+  Writer writer(dir.file("app.log"));
+  auto source = [&](const std::string& poll) {
+    std::string yaml = pipeline(dir, "", "files");
+    return yaml.replace(yaml.find("poll_interval: 20ms"), 19, "poll_interval: " + poll);
+  };
+  auto engine = test::start_engine(dir, source("20ms"));
+  writer.start();
+  for (int i = 0; i < 6; ++i) {
+    size_t before = numbers(dir.file("out.txt")).size();
+    REQUIRE(test::wait_until([&] { return numbers(dir.file("out.txt")).size() > before + 200; }));
+    core::ReloadReport report;
+    std::string errors;
+    REQUIRE(reload(*engine, dir, source(i % 2 == 0 ? "30ms" : "20ms"), report, errors));
+    REQUIRE(report.changed == std::vector<std::string>{"files"});
+  }
+  int written = writer.finish();
+  REQUIRE(all_arrived(dir.file("out.txt"), written));
+  // Each successor started at the committed position of the one before: no gap, no repeat.
+  test::require_each(numbers(dir.file("out.txt")), written);
+  engine->stop();
+}
+
 TEST_CASE("an invalid new config leaves the running graph as it was and names its errors",
           "[reload]") {
   test::TempDir dir;
