@@ -29,8 +29,11 @@ class Checkpoints {
   void sent(uint64_t cookie, const std::vector<std::pair<std::string, Position>>& read_to) {
     positions_.sent(cookie, read_to);
   }
-  // Its acknowledgement came back (delivered, rejected for good, or failed: each finishes it).
+  // Its acknowledgement came back: delivered, or rejected for good.
   void acknowledged(uint64_t cookie) { positions_.acknowledged(cookie); }
+  // A sink gave up on it: its containers' checkpoints stay before it, so the next start
+  // collects it again. Returns how many containers it held back for the first time.
+  size_t failed(uint64_t cookie) { return positions_.failed(cookie); }
   // The container was removed: its logs are gone, and so is its checkpoint.
   void forget(const std::string& id) { positions_.forget(id); }
   // Containers not in `alive` lose their checkpoints (they were removed while we were away).

@@ -59,11 +59,19 @@ class DockerSource final : public sluice::Source {
     handoff_.close();
   }
 
-  // A batch is finished whatever its outcome: a rejection would be refused again, and a
-  // failure is the sink giving up after its retries. Only what was never answered is read
-  // again after a restart.
+  // A rejection is final: it would be refused again. A failure (a sink giving up, or the
+  // engine stopping before it was delivered) holds its containers' checkpoints before it, so
+  // the next start collects it again rather than losing it.
   void on_ack(uint64_t cookie, sluice_outcome_t outcome) override {
-    checkpoints_.acknowledged(cookie);
+    if (outcome == SLUICE_OUTCOME_FAILED) {
+      if (checkpoints_.failed(cookie) > 0) {
+        ctx_.warn(
+            "a batch was not delivered: its containers' checkpoints stay before it, and "
+            "it is collected again at the next start");
+      }
+    } else {
+      checkpoints_.acknowledged(cookie);
+    }
     const size_t i = outcome == SLUICE_OUTCOME_DELIVERED  ? 0
                      : outcome == SLUICE_OUTCOME_REJECTED ? 1
                                                           : 2;

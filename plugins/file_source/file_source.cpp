@@ -32,9 +32,18 @@ class FileSource final : public sluice::Source {
            });
   }
 
-  // Every outcome finishes a batch: a rejection would be refused again, and a failure is
-  // the sink giving up. Only what was never answered is read again after a restart.
-  void on_ack(uint64_t cookie, sluice_outcome_t) override { positions_.acknowledged(cookie); }
+  // A rejection is final: it would be refused again. A failure (a sink giving up, or the
+  // engine stopping before it was delivered) holds its files' positions before it, so the
+  // next start, or a successor after a reload, reads it again rather than losing it.
+  void on_ack(uint64_t cookie, sluice_outcome_t outcome) override {
+    if (outcome != SLUICE_OUTCOME_FAILED) {
+      positions_.acknowledged(cookie);
+    } else if (positions_.failed(cookie) > 0) {
+      ctx_.warn(
+          "a batch was not delivered: its files' positions stay before it, and it is "
+          "read again at the next start");
+    }
+  }
 
  private:
   sluice::Context& ctx_;

@@ -4,6 +4,7 @@
 
 #include "helpers.hpp"
 #include "pipeline.hpp"
+#include "sluice/acknowledged_positions.hpp"
 
 using namespace sluice;
 
@@ -109,4 +110,34 @@ sinks:
   CHECK(test::metric_value(m, "sluice_demo_acknowledged_events_total",
                            {{"outcome", "delivered"}}) == 0);
   CHECK(test::metric_value(m, "sluice_lifecycle_violations_total") == 0);
+}
+
+TEST_CASE(
+    "a failed batch holds its key's position before it, and only the batches before it "
+    "still move it",
+    "[acks]") {
+  sluice::AcknowledgedPositions<std::string, int> positions;
+  positions.sent(1, {{"a", 10}, {"b", 5}});
+  positions.sent(2, {{"a", 20}});
+  positions.sent(3, {{"a", 30}});
+  int at = 0;
+  CHECK(positions.failed(2) == 1);
+  CHECK(positions.acknowledged(3) == false);  // after the failed one: never committed
+  CHECK_FALSE(positions.committed("a", at));
+  CHECK(positions.acknowledged(1));  // before it: committed
+  REQUIRE(positions.committed("a", at));
+  CHECK(at == 10);
+  REQUIRE(positions.committed("b", at));
+  CHECK(at == 5);
+  // Later batches of a held key are not even tracked, so memory stays bounded.
+  for (uint64_t c = 10; c < 1000; ++c) positions.sent(c, {{"a", static_cast<int>(c)}});
+  for (uint64_t c = 10; c < 1000; ++c) positions.acknowledged(c);
+  REQUIRE(positions.committed("a", at));
+  CHECK(at == 10);
+  // Another key goes on as before.
+  positions.sent(2000, {{"b", 50}});
+  CHECK(positions.acknowledged(2000));
+  REQUIRE(positions.committed("b", at));
+  CHECK(at == 50);
+  CHECK(positions.batches_in_flight() == 0);
 }

@@ -210,6 +210,32 @@ TEST_CASE("file_source resumes from its positions after a restart, mid-file and 
   require_each(numbers(out, "p"), 31000);
 }
 
+TEST_CASE("file_source reads a batch a sink gave up on again at the next start", "[files]") {
+  test::TempDir dir;
+  const std::string log = dir.file("app.log"), out = dir.file("out.txt");
+  const std::string source =
+      "    include: [" + log +
+      "]\n    sync_interval: 50ms\n    poll_interval: 20ms\n    batch_max_records: 100\n";
+  append(log, numbered("p", 1, 5000));
+  {
+    // The sink gives up on the batch holding line 1500: its position must not pass it.
+    auto engine =
+        test::start_engine(dir, pipeline(dir, source, out) + "    fail_if_contains: \"p 1500\"\n");
+    REQUIRE(test::wait_until([&] { return numbers(out, "p").count(5000) == 1; }));
+    CHECK(numbers(out, "p").count(1500) == 0);
+    engine->stop();
+  }
+  {
+    auto engine = test::start_engine(dir, pipeline(dir, source, out));
+    REQUIRE(test::wait_until([&] { return arrived(out, "p", 5000); }));
+    engine->stop();
+  }
+  // Every line at least once: what came after the failed batch may come twice, nothing less.
+  require_each(numbers(out, "p"), 5000, false);
+  // What came before it was committed, and is not read again.
+  CHECK(numbers(out, "p").at(1) == 1);
+}
+
 TEST_CASE("file_source after kill -9 re-reads at most what was in flight, without a gap",
           "[files]") {
   test::TempDir dir;

@@ -3,11 +3,16 @@
 // came back too: batches can be acknowledged out of order (fan-out, retries), and committing
 // past an unanswered one would lose it at the next restart. Header-only; thread-safe.
 //
+// A batch a sink gave up on (FAILED) must be read again: no position moves past it while the
+// process runs, so the next start (or a reload's successor) reads from there.
+//
 //   positions.sent(cookie, {{key, position_after_its_last_record}, ...});  // before emit
-//   positions.acknowledged(cookie);                                          // in on_ack
-//   positions.committed(key, out);                                           // to persist
+//   positions.acknowledged(cookie);  // in on_ack: DELIVERED or REJECTED
+//   positions.failed(cookie);        // in on_ack: FAILED
+//   positions.committed(key, out);   // to persist
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -24,7 +29,9 @@ class AcknowledgedPositions {
     std::lock_guard lock(mutex_);
     auto& keys = batches_[cookie];
     for (const auto& [key, position] : read_to) {
-      keys_[key].in_flight.push_back({cookie, position, false});
+      Entry& e = keys_[key];
+      if (e.held) continue;  // nothing after a failed batch can be committed: not tracked
+      e.in_flight.push_back({cookie, position, false});
       keys.push_back(key);
     }
   }
@@ -52,6 +59,30 @@ class AcknowledgedPositions {
     batches_.erase(batch);
     if (moved) ++version_;
     return moved;
+  }
+
+  // The batch is to be read again: each of its keys stays committed before it (it moves only
+  // as the batches sent earlier come back) until the process ends. Returns how many keys it
+  // held back for the first time.
+  size_t failed(uint64_t cookie) {
+    std::lock_guard lock(mutex_);
+    auto batch = batches_.find(cookie);
+    if (batch == batches_.end()) return 0;
+    size_t newly_held = 0;
+    for (const auto& key : batch->second) {
+      auto it = keys_.find(key);
+      if (it == keys_.end()) continue;
+      Entry& e = it->second;
+      auto sent = std::find_if(e.in_flight.begin(), e.in_flight.end(),
+                               [&](const Sent& s) { return s.cookie == cookie; });
+      if (sent == e.in_flight.end()) continue;
+      // What was sent after it can never be committed now: forgetting it bounds memory.
+      e.in_flight.erase(sent + 1, e.in_flight.end());
+      if (!e.held) ++newly_held;
+      e.held = true;
+    }
+    batches_.erase(batch);
+    return newly_held;
   }
 
   // Sets a committed position directly (loaded from the state directory).
@@ -114,6 +145,7 @@ class AcknowledgedPositions {
   struct Entry {
     Position committed{};
     bool has_committed = false;
+    bool held = false;  // a failed batch is the last entry of in_flight
     std::deque<Sent> in_flight;
   };
   mutable std::mutex mutex_;
