@@ -1,5 +1,6 @@
 // Escaping text into a JSON string, for the engine's own JSON output (log lines, the thread
-// dump). Bytes are passed through as they are; control characters are escaped.
+// dump): the SDK's writer, so invalid UTF-8 (a path, a plugin's message) still makes valid
+// JSON.
 #pragma once
 
 #include <string>
