@@ -46,23 +46,23 @@ void Reloader::stop() {
   cv_.notify_all();
 }
 
-void Reloader::request() {
-  std::lock_guard lock(mutex_);
-  ++requested_;
+uint64_t Reloader::ask_locked() {
   last_request_ = clock::now();
   if (!pending_) pending_since_ = last_request_;
   pending_ = true;
   cv_.notify_all();
+  return ++requested_;
+}
+
+void Reloader::request() {
+  std::lock_guard lock(mutex_);
+  ask_locked();
 }
 
 ReloadResult Reloader::request_and_wait(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   if (stopped_) return {false, "sluice is shutting down\n"};
-  uint64_t ticket = ++requested_;
-  last_request_ = clock::now();
-  if (!pending_) pending_since_ = last_request_;
-  pending_ = true;
-  cv_.notify_all();
+  uint64_t ticket = ask_locked();
   if (!cv_.wait_for(lock, timeout, [&] { return covered_ >= ticket || stopped_; })) {
     return {false, "the reload did not finish in time; see the log\n"};
   }

@@ -48,6 +48,8 @@ class Reloader {
   uint64_t reloads_done() const;
 
  private:
+  // Records a request (mutex_ held) and returns its number.
+  uint64_t ask_locked();
   void run(StopSignal& stop);
   ReloadResult reload_once();
   bool file_changed();
