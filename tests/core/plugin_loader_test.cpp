@@ -52,7 +52,7 @@ TEST_CASE("a shared library without the entry point is refused", "[loader]") {
 TEST_CASE("a plugin built for another ABI major is refused naming both versions", "[loader]") {
   std::string why = refusal(test::test_plugin("bad_abi_major"));
   CHECK(why.find("built for plugin ABI 2.0") != std::string::npos);
-  CHECK(why.find("this engine speaks ABI 1.0") != std::string::npos);
+  CHECK(why.find("this engine speaks ABI 1.1") != std::string::npos);
 }
 
 TEST_CASE("a descriptor smaller than the ABI needs is refused", "[loader]") {

@@ -213,7 +213,7 @@ TEST_CASE("the command line answers --version and refuses what it does not know"
   auto v = test::run({bin(), "--version"});
   CHECK(v.exit_code == 0);
   CHECK(v.out.rfind("sluice ", 0) == 0);
-  CHECK(v.out.find("plugin ABI 1.0") != std::string::npos);
+  CHECK(v.out.find("plugin ABI 1.1") != std::string::npos);
   auto bad = test::run({bin(), "frobnicate"});
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("unknown command 'frobnicate'") != std::string::npos);

@@ -25,6 +25,19 @@ ConfigAccess* ConfigAccess::child(const char* key) {
   return &children_.emplace_back(n, path_of(key), reader_);
 }
 
+ConfigAccess* ConfigAccess::list_child(const char* key, size_t index) {
+  YAML::Node n = get(key);
+  if (!n.IsDefined() || n.IsNull()) return nullptr;
+  if (!n.IsSequence()) {
+    if (index == 0) reader_.error(n, path_of(key), "expected a list of mappings");
+    return nullptr;
+  }
+  if (index >= n.size()) return nullptr;
+  std::string path = path_of(key) + "[" + std::to_string(index) + "]";
+  if (!reader_.is_map(n[index], path)) return nullptr;
+  return &children_.emplace_back(n[index], path, reader_);
+}
+
 std::string ConfigAccess::path_of(const char* key) const {
   return key == nullptr ? path_ : (path_.empty() ? key : path_ + "." + key);
 }

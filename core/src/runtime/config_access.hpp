@@ -22,6 +22,8 @@ class ConfigAccess {
   // The value under key, or an undefined node; marks key as asked for.
   YAML::Node get(const char* key);
   ConfigAccess* child(const char* key);
+  // The mapping at index of the sequence under key; nullptr past its end or when absent.
+  ConfigAccess* list_child(const char* key, size_t index);
   std::string path_of(const char* key) const;
   void error(const char* key, const std::string& message);
   // Reports each key nobody asked for, here and in every child.

@@ -271,6 +271,15 @@ sluice_config_host_ptr cb_config_child(sluice_config_host_ptr cfg, const char* k
       static_cast<sluice_config_host_ptr>(nullptr));
 }
 
+sluice_config_host_ptr cb_config_list_child(sluice_config_host_ptr cfg, const char* key,
+                                            size_t index) {
+  return guarded(
+      [&] {
+        return reinterpret_cast<sluice_config_host_ptr>(config_of(cfg).list_child(key, index));
+      },
+      static_cast<sluice_config_host_ptr>(nullptr));
+}
+
 void cb_config_error(sluice_config_host_ptr cfg, const char* key, sluice_str_t message) {
   try {
     config_of(cfg).error(key, std::string(sv(message)));
@@ -328,6 +337,7 @@ const sluice_host_api_t table = [] {
   t.callback_metric_new = cb_metric_new;
   t.callback_metric_record = cb_metric_record;
   t.callback_state_dir = cb_state_dir;
+  t.callback_config_list_child = cb_config_list_child;
   return t;
 }();
 

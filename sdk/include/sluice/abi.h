@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define SLUICE_ABI_MAJOR 1
-#define SLUICE_ABI_MINOR 0
+#define SLUICE_ABI_MINOR 1
 
 /* The one symbol a plugin library exports. */
 #define SLUICE_PLUGIN_ENTRY_SYMBOL "sluice_plugin_entry"
@@ -200,7 +200,19 @@ typedef struct sluice_host_api_t {
 
   /* The instance's own state directory (created by the host), stable across restarts. */
   sluice_str_t (*callback_state_dir)(sluice_context_host_ptr ctx);
+
+  /* ---- ABI 1.1 ---- */
+  /* The mapping at position index of a sequence under key (a list of rules, say), read with
+   * the same callbacks; NULL past the end, when absent, or when the item is not a mapping
+   * (which is reported). Owned by the host, valid as long as cfg. */
+  sluice_config_host_ptr (*callback_config_list_child)(sluice_config_host_ptr cfg,
+                                                       const char* key, size_t index);
 } sluice_host_api_t;
+
+/* Whether a host table has a service: plugins built against a newer minor check before
+ * calling one the engine that loaded them may lack. */
+#define SLUICE_HOST_HAS(host, field) \
+  ((host)->struct_size >= offsetof(sluice_host_api_t, field) + sizeof((host)->field))
 
 /*
  * What a plugin library describes of itself. Hooks may be NULL where the comment says so.

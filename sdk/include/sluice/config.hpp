@@ -83,6 +83,21 @@ class Config {
     if (c == nullptr) return std::nullopt;
     return Config(host_, c);
   }
+  // The mappings of a sequence under key, in order (a list of rules, say). Needs a host of
+  // ABI 1.1 or later; an older one gets a config error saying so.
+  std::vector<Config> children(const char* key) const {
+    std::vector<Config> out;
+    if (!SLUICE_HOST_HAS(host_, callback_config_list_child)) {
+      error(key, "this setting needs an engine of plugin ABI 1.1 or later");
+      return out;
+    }
+    for (size_t i = 0;; ++i) {
+      sluice_config_host_ptr c = host_->callback_config_list_child(cfg_, key, i);
+      if (c == nullptr) break;
+      out.emplace_back(host_, c);
+    }
+    return out;
+  }
   // Reports a problem with key's value (or with the whole node when key is null); the host
   // adds the YAML path, file, line and column.
   void error(const char* key, std::string_view message) const {

@@ -31,6 +31,7 @@ extern "C" SLUICE_EXPORT const sluice_plugin_descriptor_t* sluice_plugin_entry(u
     x.on_destroy = destroy;
 #if BROKEN == 1
     x.abi_major = SLUICE_ABI_MAJOR + 1;
+    x.abi_minor = 0;
 #elif BROKEN == 2
     x.struct_size = 16;
 #elif BROKEN == 3

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdlib>
 #include <deque>
 #include <list>
@@ -25,11 +26,13 @@
 
 namespace sluice::testing {
 
-// A config tree: each key holds a scalar (as text, like YAML), a list, or a nested mapping.
+// A config tree: each key holds a scalar (as text, like YAML), a list, a nested mapping, or
+// a list of mappings.
 class FakeConfig {
  public:
   struct Value;
   using List = std::vector<std::string>;
+  using Maps = std::vector<FakeConfig>;
   using Entries = std::vector<std::pair<std::string, Value>>;
   struct Value {
     Value(const char* s) : v(std::string(s)) {}
@@ -40,7 +43,8 @@ class FakeConfig {
     Value(bool b) : v(std::string(b ? "true" : "false")) {}
     Value(List l) : v(std::move(l)) {}
     Value(FakeConfig m) : v(std::make_shared<FakeConfig>(std::move(m))) {}
-    std::variant<std::string, List, std::shared_ptr<FakeConfig>> v;
+    Value(Maps m) : v(std::make_shared<Maps>(std::move(m))) {}
+    std::variant<std::string, List, std::shared_ptr<FakeConfig>, std::shared_ptr<Maps>> v;
   };
   FakeConfig() = default;
   FakeConfig(std::initializer_list<std::pair<std::string, Value>> entries)
@@ -92,6 +96,7 @@ class FakeHost {
     api_.callback_config_map_item = &cb_config_map_item;
     api_.callback_config_child = &cb_config_child;
     api_.callback_config_error = &cb_config_error;
+    api_.callback_config_list_child = &cb_config_list_child;
     api_.callback_metric_new = &cb_metric_new;
     api_.callback_metric_record = &cb_metric_record;
     api_.callback_state_dir = &cb_state_dir;
@@ -103,13 +108,20 @@ class FakeHost {
   FakeHost(const FakeHost&) = delete;
   FakeHost& operator=(const FakeHost&) = delete;
 
+  // Acts as an engine of an older ABI minor, whose host table ends before the services a
+  // later minor added: to test how a plugin copes with an engine older than its SDK.
+  void pretend_host_minor(uint16_t minor) {
+    api_.abi_minor = minor;
+    if (minor < 1) api_.struct_size = offsetof(sluice_host_api_t, callback_config_list_child);
+  }
+
   // Configuration. Returns false when the plugin reported errors (see config_errors()).
   bool create(FakeConfig config) {
     config_ = std::make_unique<Cfg>(this, std::move(config), "");
     sluice_status_t s =
         d_.on_create(&api_, ctx(), reinterpret_cast<sluice_config_host_ptr>(config_.get()), &self_);
     if (s == SLUICE_OK && self_ != nullptr) config_->unknown_keys(errors_);
-    if (s != SLUICE_OK && errors_.empty()) errors_.push_back("on_create failed");
+    if (s != SLUICE_OK && errors_.empty()) errors_.emplace_back("on_create failed");
     if (!errors_.empty() && self_ != nullptr) {
       d_.on_destroy(self_);
       self_ = nullptr;
@@ -267,7 +279,7 @@ class FakeHost {
     Cfg(FakeHost* h, FakeConfig c, std::string p)
         : host(h), config(std::move(c)), path(std::move(p)) {}
     const FakeConfig::Value* get(const char* key) {
-      asked.push_back(key);
+      asked.emplace_back(key);
       return config.find(key);
     }
     std::string where(const char* key) const {
@@ -518,6 +530,21 @@ class FakeHost {
     auto* m = std::get_if<std::shared_ptr<FakeConfig>>(&v->v);
     if (m == nullptr) return nullptr;
     auto& child = cfg(c).children.emplace_back(cfg(c).host, **m, cfg(c).where(key));
+    return reinterpret_cast<sluice_config_host_ptr>(&child);
+  }
+  static sluice_config_host_ptr cb_config_list_child(sluice_config_host_ptr c, const char* key,
+                                                     size_t i) {
+    auto* v = cfg(c).get(key);
+    if (v == nullptr) return nullptr;
+    auto* maps = std::get_if<std::shared_ptr<FakeConfig::Maps>>(&v->v);
+    if (maps == nullptr) {
+      if (i == 0)
+        cfg(c).host->errors_.push_back(cfg(c).where(key) + ": expected a list of mappings");
+      return nullptr;
+    }
+    if (i >= (*maps)->size()) return nullptr;
+    auto& child = cfg(c).children.emplace_back(cfg(c).host, (**maps)[i],
+                                               cfg(c).where(key) + "[" + std::to_string(i) + "]");
     return reinterpret_cast<sluice_config_host_ptr>(&child);
   }
   static void cb_config_error(sluice_config_host_ptr c, const char* key, sluice_str_t m) {
