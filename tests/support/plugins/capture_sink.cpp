@@ -17,6 +17,7 @@ class CaptureSink final : public sluice::Sink {
     delay_ = cfg.duration("delay", std::chrono::milliseconds(0));
     fail_if_ = cfg.string("fail_if_contains", "");
     reject_if_ = cfg.string("reject_if_contains", "");
+    with_labels_ = cfg.boolean("with_labels", false);
   }
 
   bool start() override {
@@ -54,6 +55,15 @@ class CaptureSink final : public sluice::Sink {
       }
       for (const auto& r : batch) {
         std::fwrite(r.line.data, 1, r.line.size, file_);
+        // " | name=value ..." after the line, for tests of what processors made of it.
+        if (with_labels_) {
+          std::fputs(" |", file_);
+          for (uint32_t i = 0; i < r.label_count; ++i) {
+            std::fprintf(file_, " %.*s=%.*s", static_cast<int>(r.labels[i].name.size),
+                         r.labels[i].name.data, static_cast<int>(r.labels[i].value.size),
+                         r.labels[i].value.data);
+          }
+        }
         std::fputc('\n', file_);
       }
       std::fflush(file_);
@@ -70,6 +80,7 @@ class CaptureSink final : public sluice::Sink {
   std::string path_;
   std::chrono::milliseconds delay_{0};
   std::string fail_if_, reject_if_;
+  bool with_labels_ = false;
   std::FILE* file_ = nullptr;
 };
 

@@ -1,0 +1,31 @@
+// What the parsers share: which extracted values become labels or metadata, and which one
+// sets the record's time. Each parser reads these keys the same way.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sluice/config.hpp"
+#include "time_format.hpp"
+
+namespace sluice::plugins {
+
+// A label name Loki and Prometheus accept: [a-zA-Z_][a-zA-Z0-9_]*.
+bool valid_label_name(std::string_view name);
+
+struct TimestampSetting {
+  std::string source;  // the field or group that holds the time
+  TimeFormat format;
+};
+
+// `timestamp: {source: ..., format: ...}`, reported by YAML path when wrong.
+std::optional<TimestampSetting> read_timestamp_setting(const Config& cfg);
+
+// `key: {name: source, ...}`, where each name must be a valid label name when labels is
+// true. An empty source means the name itself.
+std::vector<std::pair<std::string, std::string>> read_targets(const Config& cfg, const char* key,
+                                                              bool labels);
+
+}  // namespace sluice::plugins

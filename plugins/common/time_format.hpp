@@ -1,0 +1,27 @@
+// Reading a record's time from text in a configured format: shared by the parsers.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sluice::plugins {
+
+class TimeFormat {
+ public:
+  // rfc3339, unix, unix_ms, unix_us, unix_ns, or a strftime-like layout such as
+  // "%d/%b/%Y:%H:%M:%S %z". Returns nullopt and sets error for an unknown name or directive.
+  static std::optional<TimeFormat> parse(std::string_view spec, std::string* error);
+
+  // Nanoseconds since the Unix epoch, or nullopt when text is not in the format.
+  std::optional<int64_t> read(std::string_view text) const;
+
+ private:
+  enum class Kind { layout, unix_s, unix_ms, unix_us, unix_ns };
+  TimeFormat(Kind kind, std::string layout) : kind_(kind), layout_(std::move(layout)) {}
+  Kind kind_;
+  std::string layout_;
+};
+
+}  // namespace sluice::plugins

@@ -1,0 +1,171 @@
+// json_parser: lifts fields of JSON lines into labels and metadata, and optionally sets the
+// line and the time from fields.
+#include <simdjson.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "extraction.hpp"
+#include "sluice/batch_editor.hpp"
+#include "sluice/plugin.hpp"
+#include "throttled_warning.hpp"
+
+namespace {
+
+using sluice::plugins::TimestampSetting;
+
+// "a.b.0" names the same value as the JSON pointer "/a/b/0"; a path that starts with '/' is
+// a JSON pointer already (for keys that hold dots).
+std::string to_pointer(const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  std::string out = "/";
+  for (char c : path) {
+    if (c == '.') {
+      out += '/';
+    } else if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+struct Field {
+  std::string name;
+  std::string pointer;
+};
+
+std::vector<Field> fields(const std::vector<std::pair<std::string, std::string>>& targets) {
+  std::vector<Field> out;
+  out.reserve(targets.size());
+  for (const auto& [name, path] : targets) out.push_back({name, to_pointer(path)});
+  return out;
+}
+
+// Lines longer than this are parsed by a parser of their own, freed after: the steady one
+// keeps the memory of ordinary lines only.
+constexpr size_t big_line = 1 << 20;
+
+class JsonParser final : public sluice::Processor {
+ public:
+  JsonParser(sluice::Context& ctx, const sluice::Config& cfg)
+      : ctx_(ctx),
+        labels_(fields(sluice::plugins::read_targets(cfg, "labels", true))),
+        metadata_(fields(sluice::plugins::read_targets(cfg, "metadata", false))),
+        timestamp_(sluice::plugins::read_timestamp_setting(cfg)),
+        invalid_(ctx.counter("sluice_json_invalid_lines_total",
+                             "Lines that were not a JSON object or array, passed on unchanged.")),
+        missing_(ctx.counter("sluice_parser_missing_fields_total",
+                             "Configured fields a parsed line did not have.")),
+        bad_time_(ctx.counter("sluice_parser_timestamp_errors_total",
+                              "Time fields that did not read in the configured format.")) {
+    if (auto line = cfg.string("line")) line_ = to_pointer(*line);
+    if (timestamp_) time_pointer_ = to_pointer(timestamp_->source);
+  }
+
+  bool process(sluice::Batch& batch) override {
+    uint64_t invalid = 0, missing = 0, bad_time = 0;
+    for (const sluice_record_t& r : batch) {
+      editor_.add(r);
+      std::string_view line(r.line.data, r.line.size);
+      std::unique_ptr<simdjson::dom::parser> own;
+      simdjson::dom::parser& parser =
+          line.size() > big_line ? *(own = std::make_unique<simdjson::dom::parser>()) : parser_;
+      simdjson::dom::element doc;
+      auto error = parse(parser, line, doc);
+      if (error == simdjson::SUCCESS && !doc.is_object() && !doc.is_array()) {
+        error = simdjson::INCORRECT_TYPE;
+      }
+      if (error != simdjson::SUCCESS) {
+        ++invalid;
+        warning_.warn(ctx_, std::string("a line is not a JSON object (") +
+                                simdjson::error_message(error) +
+                                "), passed on unchanged: " + sluice::plugins::excerpt(line));
+        continue;
+      }
+      for (const auto& f : labels_) {
+        if (lookup(doc, f.pointer)) {
+          editor_.set_label(f.name, text_);
+        } else {
+          ++missing;
+        }
+      }
+      for (const auto& f : metadata_) {
+        if (lookup(doc, f.pointer)) {
+          editor_.set_metadata(f.name, text_);
+        } else {
+          ++missing;
+        }
+      }
+      if (timestamp_) {
+        if (!lookup(doc, time_pointer_)) {
+          ++missing;
+        } else if (auto ns = timestamp_->format.read(text_)) {
+          editor_.set_timestamp(*ns);
+        } else {
+          ++bad_time;
+        }
+      }
+      if (line_) {
+        if (lookup(doc, *line_)) {
+          editor_.set_line(text_);
+        } else {
+          ++missing;
+        }
+      }
+    }
+    editor_.commit(batch);
+    if (invalid) invalid_.add(static_cast<double>(invalid));
+    if (missing) missing_.add(static_cast<double>(missing));
+    if (bad_time) bad_time_.add(static_cast<double>(bad_time));
+    return true;
+  }
+
+ private:
+  // simdjson reads a little past the end of its input: parse a padded copy.
+  simdjson::error_code parse(simdjson::dom::parser& parser, std::string_view line,
+                             simdjson::dom::element& doc) {
+    if (padded_.size() < line.size() + simdjson::SIMDJSON_PADDING) {
+      padded_.resize(line.size() + simdjson::SIMDJSON_PADDING);
+    }
+    std::copy(line.begin(), line.end(), padded_.begin());
+    auto result = parser.parse(padded_.data(), line.size(), false);
+    if (line.size() > big_line) padded_ = std::vector<char>();
+    return result.get(doc);
+  }
+
+  // The value at pointer into text_: a string as its text, anything else as compact JSON.
+  bool lookup(simdjson::dom::element doc, const std::string& pointer) {
+    simdjson::dom::element value;
+    if (doc.at_pointer(pointer).get(value) != simdjson::SUCCESS) return false;
+    std::string_view s;
+    if (value.get_string().get(s) == simdjson::SUCCESS) {
+      text_.assign(s);
+    } else {
+      text_ = simdjson::minify(value);
+    }
+    return true;
+  }
+
+  const sluice::Context& ctx_;
+  std::vector<Field> labels_, metadata_;
+  std::optional<TimestampSetting> timestamp_;
+  std::string time_pointer_;
+  std::optional<std::string> line_;
+  sluice::Metric invalid_, missing_, bad_time_;
+  sluice::plugins::ThrottledWarning warning_;
+  simdjson::dom::parser parser_;
+  std::vector<char> padded_;
+  std::string text_;
+  sluice::BatchEditor editor_;
+};
+
+}  // namespace
+
+SLUICE_PLUGIN(JsonParser, "json_parser", "1.0.0",
+              "Lifts fields of JSON lines into labels and metadata, and sets the line and time")
