@@ -3,6 +3,7 @@
 #   - the graph, demo_source -> filter -> blackhole_sink, for 100-byte and 1 KiB records;
 #   - file_source over one file of 2 million lines, and over 100 files of 20,000 lines;
 #   - loki_sink shipping 2 million lines to a receiver, for 10 and for 1,000 streams;
+#   - each processor plugin over 2 million 200-byte lines on one thread;
 #   - where its CPU goes: the engine's share (graph, queues, acknowledgements, batches)
 #     against the plugins' own work, from a perf profile of the 100-byte run.
 # Each run is a fresh process, so peak RSS is that run's own.
@@ -10,7 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --with-bench
 cmake --preset default >/dev/null
-cmake --build --preset default --target graph_throughput file_throughput loki_throughput >/dev/null
+cmake --build --preset default --target graph_throughput file_throughput loki_throughput \
+  processor_throughput >/dev/null
 
 echo "graph: demo_source -> filter (RE2, keeps all) -> blackhole_sink, batches of 1000"
 printf "%10s  %6s  %12s  %9s  %7s  %7s  %8s\n" records bytes events/s MB/s wall_s cpu_s rss_MiB
@@ -30,6 +32,13 @@ printf "%6s  %9s  %6s  %9s  %12s  %9s  %7s  %7s  %8s\n" files lines bytes encodi
 for run in 1 2 3; do build/bin/loki_throughput 10 200000 200; done
 for run in 1 2 3; do build/bin/loki_throughput 1000 2000 200; done
 for run in 1 2 3; do build/bin/loki_throughput 10 200000 200 json; done
+
+echo
+echo "processors on one thread, 2M 200-byte lines in batches of 1000 (the host's copy included)"
+printf "%-17s %9s %6s %9s %12s %7s %7s\n" workload lines bytes out lines/s wall_s cpu_s
+for workload in json regex regex_common relabel relabel_distinct; do
+  for run in 1 2 3; do build/bin/processor_throughput "$workload" 2000000; done
+done
 
 # One profile varies by a few points from run to run (scheduling on few cores), so the
 # engine's share is taken over five runs for each batch size, and the median reported.
