@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "helpers.hpp"
+#include "sluice/abi.h"
 #include "subprocess.hpp"
 #include "test_paths.hpp"
 
@@ -213,7 +214,7 @@ TEST_CASE("the command line answers --version and refuses what it does not know"
   auto v = test::run({bin(), "--version"});
   CHECK(v.exit_code == 0);
   CHECK(v.out.rfind("sluice ", 0) == 0);
-  CHECK(v.out.find("plugin ABI 1.1") != std::string::npos);
+  CHECK(v.out.find("plugin ABI 1." + std::to_string(SLUICE_ABI_MINOR)) != std::string::npos);
   auto bad = test::run({bin(), "frobnicate"});
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("unknown command 'frobnicate'") != std::string::npos);

@@ -141,10 +141,21 @@ ConformanceResult check_conformance(const ConformanceOptions& options) {
           fed += 16;
           if (!instance.process(*b)) result.failures.push_back(at + "on_process failed");
           b->finish(SLUICE_OUTCOME_DELIVERED);
+          if (instance.has_flush()) {
+            auto f = Batch::copy_of(nullptr, 0, nullptr);
+            if (!instance.flush(*f, false)) result.failures.push_back(at + "on_flush failed");
+            f->finish(SLUICE_OUTCOME_DELIVERED);
+          }
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(kind == NodeKind::source ? 10 : 2));
       } while (std::chrono::steady_clock::now() < until);
       inbox.close();
+      if (kind == NodeKind::processor && instance.has_flush()) {
+        // The input ended: a processor that holds records sends them all on.
+        auto f = Batch::copy_of(nullptr, 0, nullptr);
+        if (!instance.flush(*f, true)) result.failures.push_back(at + "final on_flush failed");
+        f->finish(SLUICE_OUTCOME_DELIVERED);
+      }
       StopReport report = instance.stop();
       if (!report.met_deadline) {
         std::string failure = at + "threads still running past the stop deadline:";

@@ -154,7 +154,18 @@ std::unique_ptr<Batch> Batch::share() const {
   copy->own(std::move(owned));
   copy->ack_ = ack_;
   if (ack_) ack_->add_copies(1);
+  copy->carried_ = carried_;
+  for (const auto& held : carried_) held->add_copies(1);
   return copy;
+}
+
+std::shared_ptr<AckState> Batch::hold() const {
+  if (ack_) ack_->add_copies(1);
+  return ack_;
+}
+
+void Batch::carry(std::shared_ptr<AckState> held) {
+  if (held) carried_.push_back(std::move(held));
 }
 
 void Batch::keep(const uint8_t* mask, size_t count) {
@@ -180,6 +191,7 @@ void Batch::finish(sluice_outcome_t outcome) {
   if (finished_) return;
   finished_ = true;
   if (ack_) ack_->complete(outcome);
+  for (const auto& held : carried_) held->complete(outcome);
 }
 
 size_t Batch::line_bytes() const {

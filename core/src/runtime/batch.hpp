@@ -38,6 +38,13 @@ class Batch {
   // A shallow copy for one more downstream: same arenas, its own record list and ack share.
   std::unique_ptr<Batch> share() const;
 
+  // One more share of this batch's acknowledgement, for a processor that holds some of its
+  // records past on_process; null when the batch has none to hold.
+  std::shared_ptr<AckState> hold() const;
+  // A share held from another batch whose records this one now carries: it completes with
+  // this copy, and every further copy (share) carries one of its own.
+  void carry(std::shared_ptr<AckState> held);
+
   void keep(const uint8_t* mask, size_t count);
   void replace(const sluice_record_t* records, size_t count);
   void finish(sluice_outcome_t outcome);
@@ -55,6 +62,7 @@ class Batch {
   size_t size_ = 0;
   std::vector<sluice_record_t> owned_;
   std::shared_ptr<AckState> ack_;
+  std::vector<std::shared_ptr<AckState>> carried_;
   bool finished_ = false;
 };
 

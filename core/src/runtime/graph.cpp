@@ -256,10 +256,39 @@ void Graph::run_worker(Node& node, PluginInstance& instance, const std::stop_sou
   std::stop_callback retire_on_stop(stop.token(), [retire]() mutable { retire.request_stop(); });
   auto& counters = instance.counters();
   auto& log = instance.log();
+  // A processor that holds records (on_flush) is given the chance to send them on about
+  // every 100 ms, busy or idle, and once more when its input ends.
+  constexpr auto flush_every = std::chrono::milliseconds(100);
+  const bool flushes = instance.has_flush();
+  auto last_flush = std::chrono::steady_clock::now();
+  auto flush = [&](bool final) {
+    last_flush = std::chrono::steady_clock::now();
+    auto batch = Batch::copy_of(nullptr, 0, nullptr);
+    if (!instance.flush(*batch, final)) {
+      counters.errors->Increment();
+      log.warn("flushing held records failed");
+    }
+    if (batch->size() == 0) {
+      // Nothing to send: what it carries (records dropped on purpose) is done.
+      batch->finish(SLUICE_OUTCOME_DELIVERED);
+      return true;
+    }
+    counters.sent->Increment(static_cast<double>(batch->size()));
+    return node.output->deliver(std::move(batch), stop.token());
+  };
   while (true) {
     std::unique_ptr<Batch> batch;
-    auto r = node.inbox->pop(batch, std::chrono::milliseconds(250), retire.get_token());
-    if (r == BatchQueue::Pop::closed) break;
+    auto r = node.inbox->pop(batch, flushes ? flush_every : std::chrono::milliseconds(250),
+                             retire.get_token());
+    if (r == BatchQueue::Pop::closed) {
+      // The input ended (drained, or handed to a successor): send on what is held. A hard
+      // stop skips this; what is held then fails back to its sources.
+      if (flushes && !stop.token().stop_requested()) flush(true);
+      break;
+    }
+    if (flushes && std::chrono::steady_clock::now() - last_flush >= flush_every) {
+      if (!flush(false)) break;
+    }
     if (r == BatchQueue::Pop::timeout) continue;
     if (counters.queue_events)
       counters.queue_events->Set(static_cast<double>(node.inbox->events()));

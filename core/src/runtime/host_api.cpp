@@ -280,6 +280,25 @@ sluice_config_host_ptr cb_config_list_child(sluice_config_host_ptr cfg, const ch
       static_cast<sluice_config_host_ptr>(nullptr));
 }
 
+sluice_hold_host_ptr cb_batch_hold(sluice_context_host_ptr ctx, sluice_batch_host_ptr batch) {
+  return guarded([&] { return instance(ctx).hold_open(batch_of(batch)); },
+                 static_cast<sluice_hold_host_ptr>(nullptr));
+}
+
+void cb_hold_attach(sluice_hold_host_ptr hold, sluice_batch_host_ptr batch) {
+  try {
+    if (auto* owner = PluginInstance::owner_of(hold)) owner->hold_attach(hold, batch_of(batch));
+  } catch (...) {
+  }
+}
+
+void cb_hold_release(sluice_hold_host_ptr hold, sluice_outcome_t outcome) {
+  try {
+    if (auto* owner = PluginInstance::owner_of(hold)) owner->hold_release(hold, outcome);
+  } catch (...) {
+  }
+}
+
 void cb_config_error(sluice_config_host_ptr cfg, const char* key, sluice_str_t message) {
   try {
     config_of(cfg).error(key, std::string(sv(message)));
@@ -338,6 +357,9 @@ const sluice_host_api_t table = [] {
   t.callback_metric_record = cb_metric_record;
   t.callback_state_dir = cb_state_dir;
   t.callback_config_list_child = cb_config_list_child;
+  t.callback_batch_hold = cb_batch_hold;
+  t.callback_hold_attach = cb_hold_attach;
+  t.callback_hold_release = cb_hold_release;
   return t;
 }();
 

@@ -165,6 +165,20 @@ void PluginInstance::destroy() {
     for (Batch* b : taken_) delete b;  // unfinished: fails back to the source
     taken_.clear();
   }
+  {
+    std::lock_guard lock(holds_mutex_);
+    if (!holds_.empty()) {
+      logger_->warn(
+          "{} held acknowledgements still open at destroy: released as failed, so "
+          "their sources read those records again",
+          holds_.size());
+    }
+    for (Hold* h : holds_) {
+      if (h->ack) h->ack->complete(SLUICE_OUTCOME_FAILED);
+      delete h;
+    }
+    holds_.clear();
+  }
   d_.on_destroy(self_);
   self_ = nullptr;
   std::lock_guard lock(metrics_mutex_);
@@ -173,6 +187,42 @@ void PluginInstance::destroy() {
 
 bool PluginInstance::process(Batch& batch) {
   return d_.on_process(self_, reinterpret_cast<sluice_batch_host_ptr>(&batch)) == SLUICE_OK;
+}
+
+bool PluginInstance::flush(Batch& batch, bool final) {
+  if (d_.on_flush == nullptr) return true;
+  return d_.on_flush(self_, reinterpret_cast<sluice_batch_host_ptr>(&batch), final ? 1 : 0) ==
+         SLUICE_OK;
+}
+
+sluice_hold_host_ptr PluginInstance::hold_open(Batch& batch) {
+  auto hold = std::make_unique<Hold>(Hold{batch.hold(), this});
+  std::lock_guard lock(holds_mutex_);
+  holds_.insert(hold.get());
+  return reinterpret_cast<sluice_hold_host_ptr>(hold.release());
+}
+
+PluginInstance* PluginInstance::owner_of(sluice_hold_host_ptr hold) {
+  return hold == nullptr ? nullptr : reinterpret_cast<Hold*>(hold)->owner;
+}
+
+std::unique_ptr<PluginInstance::Hold> PluginInstance::take_hold(sluice_hold_host_ptr hold) {
+  auto* h = reinterpret_cast<Hold*>(hold);
+  std::lock_guard lock(holds_mutex_);
+  if (holds_.erase(h) == 0) {
+    logger_->error("a hold was ended twice, or was not this instance's: ignored");
+    return nullptr;
+  }
+  return std::unique_ptr<Hold>(h);
+}
+
+void PluginInstance::hold_attach(sluice_hold_host_ptr hold, Batch& batch) {
+  if (auto h = take_hold(hold)) batch.carry(std::move(h->ack));
+}
+
+void PluginInstance::hold_release(sluice_hold_host_ptr hold, sluice_outcome_t outcome) {
+  auto h = take_hold(hold);
+  if (h && h->ack) h->ack->complete(outcome);
 }
 
 sluice_status_t PluginInstance::emit(StopSignal* stop, const sluice_record_t* records, size_t count,

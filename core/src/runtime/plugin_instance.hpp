@@ -84,6 +84,9 @@ class PluginInstance {
   // Called when a violation is recorded (the engine may decide to exit).
   void set_violation_handler(std::function<void()> handler) { on_violation_ = std::move(handler); }
   bool process(Batch& batch);
+  // Processors (ABI 1.2): whether the plugin has on_flush, and the call, on an empty batch.
+  bool has_flush() const { return d_.on_flush != nullptr; }
+  bool flush(Batch& batch, bool final);
   void record_violation(const std::string& kind, const std::string& message);
 
   InstanceState state() const { return state_.load(); }
@@ -103,6 +106,12 @@ class PluginInstance {
                                     const sluice_label_t* labels, size_t label_count,
                                     const double* buckets, size_t bucket_count);
   const std::string& state_dir();
+  // Holds (ABI 1.2): a share of a batch's acknowledgement the plugin keeps past on_process.
+  // One still open at destroy is released as failed.
+  sluice_hold_host_ptr hold_open(Batch& batch);
+  void hold_attach(sluice_hold_host_ptr hold, Batch& batch);
+  void hold_release(sluice_hold_host_ptr hold, sluice_outcome_t outcome);
+  static PluginInstance* owner_of(sluice_hold_host_ptr hold);
 
  private:
   std::shared_ptr<const PluginLibrary> library_;
@@ -122,6 +131,14 @@ class PluginInstance {
 
   std::mutex taken_mutex_;
   std::unordered_set<Batch*> taken_;  // batches a sink holds and has not finished
+  struct Hold {
+    std::shared_ptr<AckState> ack;
+    PluginInstance* owner;
+  };
+  // Ends a hold of ours: false when it is not one (a plugin's mistake, logged).
+  std::unique_ptr<Hold> take_hold(sluice_hold_host_ptr hold);
+  std::mutex holds_mutex_;
+  std::unordered_set<Hold*> holds_;
   std::mutex metrics_mutex_;
   std::vector<std::unique_ptr<PluginMetric>> plugin_metrics_;
   std::once_flag state_dir_once_;

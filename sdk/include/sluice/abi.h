@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define SLUICE_ABI_MAJOR 1
-#define SLUICE_ABI_MINOR 1
+#define SLUICE_ABI_MINOR 2
 
 /* The one symbol a plugin library exports. */
 #define SLUICE_PLUGIN_ENTRY_SYMBOL "sluice_plugin_entry"
@@ -100,6 +100,7 @@ typedef struct sluice_config_s* sluice_config_host_ptr;   /* a YAML mapping node
 typedef struct sluice_stop_s* sluice_stop_host_ptr;       /* a thread's stop token */
 typedef struct sluice_batch_s* sluice_batch_host_ptr;     /* a batch taken or processed */
 typedef struct sluice_metric_s* sluice_metric_host_ptr;   /* a counter, gauge or histogram */
+typedef struct sluice_hold_s* sluice_hold_host_ptr;       /* a held acknowledgement (1.2) */
 
 /* The plugin's own instance. */
 typedef void* sluice_instance_plugin_ptr;
@@ -207,6 +208,20 @@ typedef struct sluice_host_api_t {
    * (which is reported). Owned by the host, valid as long as cfg. */
   sluice_config_host_ptr (*callback_config_list_child)(sluice_config_host_ptr cfg,
                                                        const char* key, size_t index);
+
+  /* ---- ABI 1.2 ---- */
+  /* Processors that carry records into a later batch (multiline joins): keeps the
+   * acknowledgement of the batch being processed open past on_process, so that its source
+   * does not move past records the processor still holds. Each hold ends exactly once, with
+   * callback_hold_attach or callback_hold_release; one still open when the instance is
+   * destroyed is released as FAILED, and its source reads the records again. */
+  sluice_hold_host_ptr (*callback_batch_hold)(sluice_context_host_ptr ctx,
+                                              sluice_batch_host_ptr batch);
+  /* The held acknowledgement now completes with batch (the one being processed or flushed),
+   * with its outcome, once every copy of it is finished. Ends the hold. */
+  void (*callback_hold_attach)(sluice_hold_host_ptr hold, sluice_batch_host_ptr batch);
+  /* Ends the hold with an outcome of its own: DELIVERED for records dropped on purpose. */
+  void (*callback_hold_release)(sluice_hold_host_ptr hold, sluice_outcome_t outcome);
 } sluice_host_api_t;
 
 /* Whether a host table has a service: plugins built against a newer minor check before
@@ -244,6 +259,15 @@ typedef struct sluice_plugin_descriptor_t {
   void (*on_ack)(sluice_instance_plugin_ptr self, uint64_t cookie, sluice_outcome_t outcome);
   /* Processors: transforms the batch in place, on a host worker thread. */
   sluice_status_t (*on_process)(sluice_instance_plugin_ptr self, sluice_batch_host_ptr batch);
+
+  /* ---- ABI 1.2 ---- */
+  /* Processors that hold records (may be NULL): lets them send on what they hold without
+   * waiting for the next batch. Called on the worker thread about every 100 ms, batches or
+   * not, and once more with final=1 when the input has ended (a shutdown or a reload); batch
+   * starts empty, and the host sends it on if the processor fills it (callback_batch_replace,
+   * callback_hold_attach). After final=1, nothing should be held. */
+  sluice_status_t (*on_flush)(sluice_instance_plugin_ptr self, sluice_batch_host_ptr batch,
+                              int final);
 } sluice_plugin_descriptor_t;
 
 /* The size of an ABI 1.0 descriptor: the smallest the host accepts. */

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sluice/batch_builder.hpp"
@@ -82,6 +83,40 @@ class Batch {
   }
   const sluice_host_api_t* host_ = nullptr;
   sluice_batch_host_ptr b_ = nullptr;
+};
+
+// A share of a batch's acknowledgement that a processor keeps past process() (ABI 1.2): for
+// records it carries into a later batch. End it with Context::attach or Context::release;
+// one dropped while still open is released as FAILED, so its source reads the records again.
+class Hold {
+ public:
+  Hold() = default;
+  Hold(const sluice_host_api_t* host, sluice_hold_host_ptr h) : host_(host), h_(h) {}
+  Hold(Hold&& other) noexcept : host_(other.host_), h_(std::exchange(other.h_, nullptr)) {}
+  Hold& operator=(Hold&& other) noexcept {
+    if (this != &other) {
+      release(SLUICE_OUTCOME_FAILED);
+      host_ = other.host_;
+      h_ = std::exchange(other.h_, nullptr);
+    }
+    return *this;
+  }
+  Hold(const Hold&) = delete;
+  Hold& operator=(const Hold&) = delete;
+  ~Hold() { release(SLUICE_OUTCOME_FAILED); }
+
+  explicit operator bool() const { return h_ != nullptr; }
+  // The held acknowledgement completes with batch (see callback_hold_attach).
+  void attach(Batch& batch) {
+    if (h_ != nullptr) host_->callback_hold_attach(std::exchange(h_, nullptr), batch.raw());
+  }
+  void release(sluice_outcome_t outcome) {
+    if (h_ != nullptr) host_->callback_hold_release(std::exchange(h_, nullptr), outcome);
+  }
+
+ private:
+  const sluice_host_api_t* host_ = nullptr;
+  sluice_hold_host_ptr h_ = nullptr;
 };
 
 enum class Status { ok, timeout, stopped, error };
@@ -160,6 +195,14 @@ class Context {
 
   std::string state_dir() const { return std::string(view(host_->callback_state_dir(ctx_))); }
   const sluice_host_api_t* host() const { return host_; }
+
+  // Processors (ABI 1.2): whether the engine can hold acknowledgements, and a hold on the
+  // batch being processed.
+  bool can_hold() const { return SLUICE_HOST_HAS(host_, callback_hold_release); }
+  Hold hold(const Batch& batch) const {
+    if (!can_hold()) return {};
+    return Hold(host_, host_->callback_batch_hold(ctx_, batch.raw()));
+  }
 
  private:
   struct Thunk {

@@ -36,6 +36,12 @@ class Processor {
   virtual void stop() {}
   // Transforms the batch in place, on a host worker thread. false reports a failure.
   virtual bool process(Batch& batch) = 0;
+  // A processor that holds records across batches (ABI 1.2) declares
+  //   static constexpr bool holds_records = true;
+  // and sends them on here, into the empty batch, about every 100 ms and, with final, when
+  // its input ends. Called on the same worker thread as process().
+  static constexpr bool holds_records = false;
+  virtual bool flush(Batch& /*batch*/, bool /*final*/) { return true; }
 };
 
 class Sink {
@@ -125,6 +131,19 @@ struct Adapter {
     }
     return SLUICE_ERROR;
   }
+  static sluice_status_t flush(sluice_instance_plugin_ptr p, sluice_batch_host_ptr b, int final) {
+    if constexpr (T::kind == SLUICE_KIND_PROCESSOR) {
+      try {
+        Batch batch(context(p).host(), b);
+        return self(p).flush(batch, final != 0) ? SLUICE_OK : SLUICE_ERROR;
+      } catch (const std::exception& e) {
+        context(p).error(std::string("flush failed: ") + e.what());
+      } catch (...) {
+        context(p).error("flush failed: unknown exception");
+      }
+    }
+    return SLUICE_ERROR;
+  }
   static sluice_plugin_descriptor_t descriptor(const char* name, const char* version,
                                                const char* description) {
     sluice_plugin_descriptor_t d{};
@@ -141,6 +160,9 @@ struct Adapter {
     d.on_destroy = &destroy;
     d.on_ack = T::kind == SLUICE_KIND_SOURCE ? &ack : nullptr;
     d.on_process = T::kind == SLUICE_KIND_PROCESSOR ? &process : nullptr;
+    if constexpr (T::kind == SLUICE_KIND_PROCESSOR) {
+      if constexpr (T::holds_records) d.on_flush = &flush;
+    }
     return d;
   }
 };

@@ -97,6 +97,9 @@ class FakeHost {
     api_.callback_config_child = &cb_config_child;
     api_.callback_config_error = &cb_config_error;
     api_.callback_config_list_child = &cb_config_list_child;
+    api_.callback_batch_hold = &cb_batch_hold;
+    api_.callback_hold_attach = &cb_hold_attach;
+    api_.callback_hold_release = &cb_hold_release;
     api_.callback_metric_new = &cb_metric_new;
     api_.callback_metric_record = &cb_metric_record;
     api_.callback_state_dir = &cb_state_dir;
@@ -104,6 +107,8 @@ class FakeHost {
   ~FakeHost() {
     stop();
     destroy();
+    std::lock_guard owners(hold_owner_mutex_);
+    for (const auto& h : holds_) hold_owner_.erase(h.get());
   }
   FakeHost(const FakeHost&) = delete;
   FakeHost& operator=(const FakeHost&) = delete;
@@ -112,7 +117,11 @@ class FakeHost {
   // later minor added: to test how a plugin copes with an engine older than its SDK.
   void pretend_host_minor(uint16_t minor) {
     api_.abi_minor = minor;
-    if (minor < 1) api_.struct_size = offsetof(sluice_host_api_t, callback_config_list_child);
+    if (minor < 1) {
+      api_.struct_size = offsetof(sluice_host_api_t, callback_config_list_child);
+    } else if (minor < 2) {
+      api_.struct_size = offsetof(sluice_host_api_t, callback_batch_hold);
+    }
   }
 
   // Configuration. Returns false when the plugin reported errors (see config_errors()).
@@ -197,12 +206,44 @@ class FakeHost {
   }
 
   // Processors: runs one batch through on_process and returns what came out.
+  // Each batch processed or flushed is numbered from 1, for the holds below.
   std::vector<FakeRecord> process(const std::vector<FakeRecord>& in, bool* ok = nullptr) {
     auto batch = std::make_unique<Batch>(in);
+    batch->id = ++batch_seq_;
     bool s =
         d_.on_process(self_, reinterpret_cast<sluice_batch_host_ptr>(batch.get())) == SLUICE_OK;
     if (ok != nullptr) *ok = s;
     return batch->records;
+  }
+  // Processors that hold records (ABI 1.2): runs on_flush on an empty batch, as the engine
+  // does every 100 ms and (final) when the input ends. Empty when the plugin has no on_flush.
+  std::vector<FakeRecord> flush(bool final, bool* ok = nullptr) {
+    Batch batch({});
+    batch.id = ++batch_seq_;
+    bool s = d_.on_flush == nullptr ||
+             d_.on_flush(self_, reinterpret_cast<sluice_batch_host_ptr>(&batch), final ? 1 : 0) ==
+                 SLUICE_OK;
+    if (ok != nullptr) *ok = s;
+    return batch.records;
+  }
+  uint64_t last_batch() const { return batch_seq_; }
+  // The batches whose holds are still open, in the order they were taken.
+  std::vector<uint64_t> open_holds() const {
+    std::lock_guard lock(mutex_);
+    std::vector<uint64_t> out;
+    for (const auto& h : holds_) out.push_back(h->batch);
+    return out;
+  }
+  // The batches whose held acknowledgement was attached to batch.
+  std::vector<uint64_t> carried_by(uint64_t batch) const {
+    std::lock_guard lock(mutex_);
+    auto it = attached_.find(batch);
+    return it == attached_.end() ? std::vector<uint64_t>{} : it->second;
+  }
+  // Holds ended without a batch: (batch, outcome).
+  std::vector<std::pair<uint64_t, sluice_outcome_t>> released_holds() const {
+    std::lock_guard lock(mutex_);
+    return released_;
   }
 
   // Sinks: batches into the inbox, and how each was finished.
@@ -250,6 +291,7 @@ class FakeHost {
  private:
   struct Batch {
     explicit Batch(const std::vector<FakeRecord>& in) : records(in) { refresh(); }
+    uint64_t id = 0;
     void refresh() {
       views.clear();
       labels.clear();
@@ -413,6 +455,53 @@ class FakeHost {
     }
     batch.records = std::move(kept);
     batch.refresh();
+  }
+  struct FakeHold {
+    uint64_t batch;
+  };
+  static sluice_hold_host_ptr cb_batch_hold(sluice_context_host_ptr c, sluice_batch_host_ptr b) {
+    FakeHost& h = host(c);
+    std::lock_guard owners(hold_owner_mutex_);
+    std::lock_guard lock(h.mutex_);
+    h.holds_.push_back(std::make_unique<FakeHold>(FakeHold{reinterpret_cast<Batch*>(b)->id}));
+    h.hold_owner_[h.holds_.back().get()] = &h;
+    return reinterpret_cast<sluice_hold_host_ptr>(h.holds_.back().get());
+  }
+  // Ends a hold: its batch, or 0 (and an error in the log) if it was not open.
+  static uint64_t end_hold(sluice_hold_host_ptr hp) {
+    auto* fh = reinterpret_cast<FakeHold*>(hp);
+    auto owner = hold_owner_.find(fh);
+    if (owner == hold_owner_.end()) return 0;
+    FakeHost& h = *owner->second;
+    hold_owner_.erase(owner);
+    for (auto it = h.holds_.begin(); it != h.holds_.end(); ++it) {
+      if (it->get() == fh) {
+        uint64_t id = fh->batch;
+        h.holds_.erase(it);
+        return id;
+      }
+    }
+    return 0;
+  }
+  static FakeHost* owner_of(sluice_hold_host_ptr hp) {
+    auto it = hold_owner_.find(reinterpret_cast<FakeHold*>(hp));
+    return it == hold_owner_.end() ? nullptr : it->second;
+  }
+  static void cb_hold_attach(sluice_hold_host_ptr hp, sluice_batch_host_ptr b) {
+    std::lock_guard owners(hold_owner_mutex_);
+    FakeHost* h = owner_of(hp);
+    if (h == nullptr) return;
+    std::lock_guard lock(h->mutex_);
+    uint64_t id = end_hold(hp);
+    h->attached_[reinterpret_cast<Batch*>(b)->id].push_back(id);
+  }
+  static void cb_hold_release(sluice_hold_host_ptr hp, sluice_outcome_t outcome) {
+    std::lock_guard owners(hold_owner_mutex_);
+    FakeHost* h = owner_of(hp);
+    if (h == nullptr) return;
+    std::lock_guard lock(h->mutex_);
+    uint64_t id = end_hold(hp);
+    h->released_.emplace_back(id, outcome);
   }
   static void cb_batch_replace(sluice_batch_host_ptr b, const sluice_record_t* r, size_t n) {
     auto& batch = *reinterpret_cast<Batch*>(b);
@@ -591,6 +680,14 @@ class FakeHost {
   std::vector<uint64_t> pending_cookies_;
   std::deque<std::unique_ptr<Batch>> inbox_;
   std::vector<sluice_outcome_t> outcomes_;
+  uint64_t batch_seq_ = 0;
+  std::vector<std::unique_ptr<FakeHold>> holds_;
+  std::map<uint64_t, std::vector<uint64_t>> attached_;
+  std::vector<std::pair<uint64_t, sluice_outcome_t>> released_;
+  // Which host a hold belongs to (a hold carries no context), so that a hold ended twice is
+  // caught rather than read after it was freed.
+  static inline std::mutex hold_owner_mutex_;
+  static inline std::map<FakeHold*, FakeHost*> hold_owner_;
   std::vector<std::string> logs_;
   std::list<Metric> metrics_;
 };
