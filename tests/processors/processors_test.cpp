@@ -70,7 +70,88 @@ sinks:
 )y";
 }
 
+// Event i: a start line and i % 5 frames, as a Java trace would have.
+std::string trace(int i) {
+  std::string out = "E " + std::to_string(i) + " start\n";
+  for (int j = 0; j < i % 5; ++j) {
+    out += "\tat frame.f" + std::to_string(i) + "_" + std::to_string(j) + "(F.java:1)\n";
+  }
+  return out;
+}
+
+int trace_lines(int i) {
+  return 1 + i % 5;
+}
+
+// The record multiline makes of event i, as capture_sink writes it (newlines escaped).
+std::string joined(int i) {
+  std::string t = trace(i);
+  t.pop_back();
+  std::string out;
+  for (char c : t) out += c == '\n' ? std::string("\\n") : std::string(1, c);
+  return out;
+}
+
+std::string multiline_pipeline(const std::string& log, const std::string& out,
+                               const std::string& flush_after) {
+  return "sources:\n  app:\n    type: file_source\n    include: [" + log +
+         "]\n    sync_interval: 50ms\n    poll_interval: 20ms\n"
+         // Small batches: most traces are split across two of them.
+         "    batch_max_records: 7\n"
+         "processors:\n  join:\n    type: multiline\n    inputs: [app]\n    mode: java\n"
+         "    flush_after: " +
+         flush_after +
+         "\nsinks:\n  out:\n    type: capture_sink\n    inputs: [join]\n    path: " + out +
+         "\n    escape_newlines: true\n";
+}
+
 }  // namespace
+
+TEST_CASE("multiline joins traces split across batches, and every line is acknowledged",
+          "[processors]") {
+  test::TempDir dir;
+  const std::string log = dir.file("app.log"), out = dir.file("out.txt");
+  constexpr int events = 3000;
+  {
+    std::ofstream f(log);
+    for (int i = 1; i <= events; ++i) f << trace(i);
+  }
+  {
+    auto engine = test::start_engine(dir, multiline_pipeline(log, out, "100ms"));
+    // The last trace has no line after it: flush_after sends it on.
+    REQUIRE(test::wait_until([&] { return lines_of(out).size() >= static_cast<size_t>(events); }));
+    REQUIRE(test::wait_until([&] {
+      return test::metric_value(engine->metrics(), "sluice_file_position_lag_bytes") == 0;
+    }));
+    engine->stop();
+  }
+  auto got = lines_of(out);
+  REQUIRE(got.size() == static_cast<size_t>(events));
+  for (int i = 1; i <= events; ++i) REQUIRE(got[static_cast<size_t>(i - 1)] == joined(i));
+
+  // A trace still open at shutdown is sent on as the engine drains, and its lines committed.
+  {
+    auto engine = test::start_engine(dir, multiline_pipeline(log, out, "1h"));
+    std::ofstream(log, std::ios::app) << trace(events + 1);
+    REQUIRE(test::wait_until([&] {
+      return test::metric_value(engine->metrics(), "sluice_file_lines_read_total") ==
+             trace_lines(events + 1);
+    }));
+    engine->stop();
+  }
+  CHECK(lines_of(out).back() == joined(events + 1));
+  // Nothing is read twice after a restart: only the new trace's lines.
+  {
+    auto engine = test::start_engine(dir, multiline_pipeline(log, out, "100ms"));
+    std::ofstream(log, std::ios::app) << trace(events + 2);
+    REQUIRE(
+        test::wait_until([&] { return lines_of(out).size() == static_cast<size_t>(events + 2); }));
+    CHECK(test::metric_value(engine->metrics(), "sluice_file_lines_read_total") ==
+          trace_lines(events + 2));
+    engine->stop();
+  }
+  CHECK(lines_of(out).back() == joined(events + 2));
+}
 
 TEST_CASE("json_parser and relabel shape every line, and dropped lines are acknowledged",
           "[processors]") {
@@ -160,7 +241,8 @@ TEST_CASE("sluice plugin-check passes on every processor", "[processors]") {
   test::write_file(dir.file("relabel.yaml"),
                    "rules:\n  - {source_labels: [seq], target_label: copy}\n");
   test::write_file(dir.file("filter.yaml"), "pattern: check\n");
-  for (const char* lib : {"json_parser", "regex_parser", "relabel", "filter"}) {
+  test::write_file(dir.file("multiline.yaml"), "mode: java\nflush_after: 1ms\n");
+  for (const char* lib : {"json_parser", "regex_parser", "relabel", "filter", "multiline"}) {
     auto r = test::run(
         {test::sluice_binary(), "plugin-check", test::plugin_dir() + "/" + lib + ".so", "--config",
          dir.file(std::string(lib) + ".yaml"), "--cycles", "50", "--run-for", "5ms"});
@@ -168,4 +250,46 @@ TEST_CASE("sluice plugin-check passes on every processor", "[processors]") {
     CHECK(r.exit_code == 0);
     CHECK(r.out.find("PASS") != std::string::npos);
   }
+}
+
+TEST_CASE("a processor built for ABI 1.0 runs in this engine", "[processors]") {
+  test::TempDir dir;
+  const std::string out = dir.file("out.txt");
+  auto engine = test::start_engine(dir,
+                                   "sources:\n  gen: {type: demo_source, rate: 0, count: 50}\n"
+                                   "processors:\n  old: {type: older_minor, inputs: [gen]}\n"
+                                   "sinks:\n  out: {type: capture_sink, inputs: [old], path: " +
+                                       out + "}\n");
+  REQUIRE(test::wait_until([&] { return lines_of(out).size() == 50; }));
+  engine->stop();
+  auto got = lines_of(out);
+  CHECK(got.front().rfind("old demo line 1 ", 0) == 0);
+  CHECK(got.back().rfind("old demo line 50 ", 0) == 0);
+}
+
+TEST_CASE("a reload that changes multiline sends on the trace it was joining", "[processors]") {
+  test::TempDir dir;
+  const std::string log = dir.file("app.log"), out = dir.file("out.txt");
+  std::ofstream(log) << trace(1) << trace(2);
+  // A reload may not move the data directory: name it in the file, as the engine runs with it.
+  const std::string data = "data_dir: " + dir.file("data") + "\n";
+  auto engine = test::start_engine(dir, data + multiline_pipeline(log, out, "1h"));
+  REQUIRE(test::wait_until([&] { return lines_of(out).size() == 1; }));
+  REQUIRE(test::wait_until([&] {
+    return test::metric_value(engine->metrics(), "sluice_file_lines_read_total") ==
+           trace_lines(1) + trace_lines(2);
+  }));
+  // Trace 2 has no line after it and an hour to wait: only the hand-over can send it on.
+  std::string file = dir.file("pipeline.yaml");
+  test::write_file(file, data + multiline_pipeline(log, out, "30m"));
+  core::Diagnostics diags;
+  core::ReloadReport report;
+  INFO(diags.to_string());
+  REQUIRE(engine->reload_file(file, diags, report));
+  REQUIRE(test::wait_until([&] { return lines_of(out).size() == 2; }));
+  CHECK(lines_of(out) == std::vector<std::string>{joined(1), joined(2)});
+  REQUIRE(test::wait_until([&] {
+    return test::metric_value(engine->metrics(), "sluice_file_position_lag_bytes") == 0;
+  }));
+  engine->stop();
 }

@@ -18,6 +18,7 @@ class CaptureSink final : public sluice::Sink {
     fail_if_ = cfg.string("fail_if_contains", "");
     reject_if_ = cfg.string("reject_if_contains", "");
     with_labels_ = cfg.boolean("with_labels", false);
+    escape_newlines_ = cfg.boolean("escape_newlines", false);
   }
 
   bool start() override {
@@ -54,7 +55,15 @@ class CaptureSink final : public sluice::Sink {
         continue;
       }
       for (const auto& r : batch) {
-        std::fwrite(r.line.data, 1, r.line.size, file_);
+        // A joined record (multiline) stays one line of the file, with \n written as \\n.
+        for (size_t i = 0; escape_newlines_ && i < r.line.size; ++i) {
+          if (r.line.data[i] == '\n') {
+            std::fputs("\\n", file_);
+          } else {
+            std::fputc(r.line.data[i], file_);
+          }
+        }
+        if (!escape_newlines_) std::fwrite(r.line.data, 1, r.line.size, file_);
         // " | name=value ..." after the line, for tests of what processors made of it.
         if (with_labels_) {
           std::fputs(" |", file_);
@@ -81,6 +90,7 @@ class CaptureSink final : public sluice::Sink {
   std::chrono::milliseconds delay_{0};
   std::string fail_if_, reject_if_;
   bool with_labels_ = false;
+  bool escape_newlines_ = false;
   std::FILE* file_ = nullptr;
 };
 
