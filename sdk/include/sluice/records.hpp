@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,6 +22,8 @@ class LabelSet {
     std::sort(pairs_.begin(), pairs_.end());
     rebuild();
   }
+  LabelSet(std::initializer_list<std::pair<std::string, std::string>> labels)
+      : LabelSet(std::vector<std::pair<std::string, std::string>>(labels)) {}
   LabelSet(const LabelSet& other) : pairs_(other.pairs_) { rebuild(); }
   LabelSet& operator=(const LabelSet& other) {
     pairs_ = other.pairs_;
