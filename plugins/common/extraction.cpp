@@ -43,4 +43,17 @@ std::vector<std::pair<std::string, std::string>> read_targets(const Config& cfg,
   return targets;
 }
 
+FieldCounts::FieldCounts(const Context& ctx)
+    : missing_(ctx.counter("sluice_parser_missing_fields_total",
+                           "Configured fields a parsed line did not have.")),
+      bad_time_(ctx.counter("sluice_parser_timestamp_errors_total",
+                            "Time fields that did not read in the configured format.")) {}
+
+void FieldCounts::publish() {
+  if (missing) missing_.add(static_cast<double>(missing));
+  if (bad_time) bad_time_.add(static_cast<double>(bad_time));
+  missing = 0;
+  bad_time = 0;
+}
+
 }  // namespace sluice::plugins

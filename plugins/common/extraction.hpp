@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sluice/config.hpp"
+#include "sluice/context.hpp"
 #include "time_format.hpp"
 
 namespace sluice::plugins {
@@ -27,5 +28,18 @@ std::optional<TimestampSetting> read_timestamp_setting(const Config& cfg);
 // true. An empty source means the name itself.
 std::vector<std::pair<std::string, std::string>> read_targets(const Config& cfg, const char* key,
                                                               bool labels);
+
+// What the parsers count of a parsed line's fields, under the same names in each. Counted per
+// batch, then added to the metrics once.
+class FieldCounts {
+ public:
+  explicit FieldCounts(const Context& ctx);
+  uint64_t missing = 0;   // configured fields the line lacked
+  uint64_t bad_time = 0;  // time fields not in the configured format
+  void publish();
+
+ private:
+  Metric missing_, bad_time_;
+};
 
 }  // namespace sluice::plugins

@@ -60,16 +60,13 @@ class JsonParser final : public sluice::Processor {
         timestamp_(sluice::plugins::read_timestamp_setting(cfg)),
         invalid_(ctx.counter("sluice_json_invalid_lines_total",
                              "Lines that were not a JSON object or array, passed on unchanged.")),
-        missing_(ctx.counter("sluice_parser_missing_fields_total",
-                             "Configured fields a parsed line did not have.")),
-        bad_time_(ctx.counter("sluice_parser_timestamp_errors_total",
-                              "Time fields that did not read in the configured format.")) {
+        counts_(ctx) {
     if (auto line = cfg.string("line")) line_ = to_pointer(*line);
     if (timestamp_) time_pointer_ = to_pointer(timestamp_->source);
   }
 
   bool process(sluice::Batch& batch) override {
-    uint64_t invalid = 0, missing = 0, bad_time = 0;
+    uint64_t invalid = 0;
     for (const sluice_record_t& r : batch) {
       editor_.add(r);
       std::string_view line(r.line.data, r.line.size);
@@ -92,37 +89,36 @@ class JsonParser final : public sluice::Processor {
         if (lookup(doc, f.pointer)) {
           editor_.set_label(f.name, text_);
         } else {
-          ++missing;
+          ++counts_.missing;
         }
       }
       for (const auto& f : metadata_) {
         if (lookup(doc, f.pointer)) {
           editor_.set_metadata(f.name, text_);
         } else {
-          ++missing;
+          ++counts_.missing;
         }
       }
       if (timestamp_) {
         if (!lookup(doc, time_pointer_)) {
-          ++missing;
+          ++counts_.missing;
         } else if (auto ns = timestamp_->format.read(text_)) {
           editor_.set_timestamp(*ns);
         } else {
-          ++bad_time;
+          ++counts_.bad_time;
         }
       }
       if (line_) {
         if (lookup(doc, *line_)) {
           editor_.set_line(text_);
         } else {
-          ++missing;
+          ++counts_.missing;
         }
       }
     }
     editor_.commit(batch);
     if (invalid) invalid_.add(static_cast<double>(invalid));
-    if (missing) missing_.add(static_cast<double>(missing));
-    if (bad_time) bad_time_.add(static_cast<double>(bad_time));
+    counts_.publish();
     return true;
   }
 
@@ -157,7 +153,8 @@ class JsonParser final : public sluice::Processor {
   std::optional<TimestampSetting> timestamp_;
   std::string time_pointer_;
   std::optional<std::string> line_;
-  sluice::Metric invalid_, missing_, bad_time_;
+  sluice::Metric invalid_;
+  sluice::plugins::FieldCounts counts_;
   sluice::plugins::ThrottledWarning warning_;
   simdjson::dom::parser parser_;
   std::vector<char> padded_;

@@ -28,10 +28,7 @@ class RegexParser final : public sluice::Processor {
   RegexParser(sluice::Context& ctx, const sluice::Config& cfg)
       : unmatched_(ctx.counter("sluice_regex_unmatched_lines_total",
                                "Lines the pattern did not match, passed on unchanged.")),
-        missing_(ctx.counter("sluice_parser_missing_fields_total",
-                             "Configured fields a parsed line did not have.")),
-        bad_time_(ctx.counter("sluice_parser_timestamp_errors_total",
-                              "Time fields that did not read in the configured format.")) {
+        counts_(ctx) {
     auto pattern = cfg.string("pattern");
     label_ = cfg.string("label", "");
     auto labels = sluice::plugins::read_targets(cfg, "labels", true);
@@ -88,7 +85,7 @@ class RegexParser final : public sluice::Processor {
   }
 
   bool process(sluice::Batch& batch) override {
-    uint64_t unmatched = 0, missing = 0, bad_time = 0;
+    uint64_t unmatched = 0;
     for (const sluice_record_t& r : batch) {
       editor_.add(r);
       std::string_view subject(r.line.data, r.line.size);
@@ -109,7 +106,7 @@ class RegexParser final : public sluice::Processor {
       auto group = [&](int g, std::string_view& out) {
         const re2::StringPiece& m = matches_[static_cast<size_t>(g)];
         if (m.data() == nullptr) {
-          ++missing;
+          ++counts_.missing;
           return false;
         }
         out = std::string_view(m.data(), m.size());
@@ -126,15 +123,14 @@ class RegexParser final : public sluice::Processor {
         if (auto ns = timestamp_->format.read(value)) {
           editor_.set_timestamp(*ns);
         } else {
-          ++bad_time;
+          ++counts_.bad_time;
         }
       }
       if (line_group_ && group(*line_group_, value)) editor_.set_line(value);
     }
     editor_.commit(batch);
     if (unmatched) unmatched_.add(static_cast<double>(unmatched));
-    if (missing) missing_.add(static_cast<double>(missing));
-    if (bad_time) bad_time_.add(static_cast<double>(bad_time));
+    counts_.publish();
     return true;
   }
 
@@ -147,7 +143,8 @@ class RegexParser final : public sluice::Processor {
   int time_group_ = 0;
   int submatches_ = 1;
   std::vector<re2::StringPiece> matches_;
-  sluice::Metric unmatched_, missing_, bad_time_;
+  sluice::Metric unmatched_;
+  sluice::plugins::FieldCounts counts_;
   sluice::BatchEditor editor_;
 };
 
