@@ -8,6 +8,9 @@
 
 namespace sluice::plugins {
 
+// Days since 1970-01-01 of a date in the proleptic Gregorian calendar.
+int64_t days_from_civil(int64_t year, int month, int day);
+
 class TimeFormat {
  public:
   // rfc3339, unix, unix_ms, unix_us, unix_ns, or a strftime-like layout such as

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "time_format.hpp"
+
 namespace docker_source {
 namespace {
 
@@ -15,16 +17,6 @@ bool digits(std::string_view s, size_t at, size_t n, int& out) {
   }
   out = v;
   return true;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-int64_t days_from_civil(int y, int m, int d) {
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
 }
 
 }  // namespace
@@ -70,8 +62,8 @@ std::optional<int64_t> parse_rfc3339_ns(std::string_view s) {
     return std::nullopt;
   }
   if (at != s.size()) return std::nullopt;
-  const int64_t seconds =
-      days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset_s;
+  const int64_t seconds = sluice::plugins::days_from_civil(year, month, day) * 86400 + hour * 3600 +
+                          minute * 60 + second - offset_s;
   return seconds * 1000000000 + fraction;
 }
 
