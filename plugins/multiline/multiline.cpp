@@ -65,8 +65,13 @@ class Multiline final : public sluice::Processor {
     std::string mode = cfg.string("mode", "custom");
     auto start = cfg.string("start_pattern");
     auto cont = cfg.string("continue_pattern");
-    max_lines_ = static_cast<size_t>(cfg.integer("max_lines", 500));
-    max_bytes_ = static_cast<size_t>(cfg.integer("max_bytes", 256 * 1024));
+    // Checked before the cast: a negative value would become a huge limit.
+    int64_t max_lines = cfg.integer("max_lines", 500);
+    int64_t max_bytes = cfg.integer("max_bytes", 256 * 1024);
+    if (max_lines < 1) cfg.error("max_lines", "must be at least 1");
+    if (max_bytes < 1) cfg.error("max_bytes", "must be at least 1");
+    max_lines_ = static_cast<size_t>(std::max<int64_t>(max_lines, 1));
+    max_bytes_ = static_cast<size_t>(std::max<int64_t>(max_bytes, 1));
     flush_after_ = cfg.duration("flush_after", std::chrono::seconds(2));
     stream_labels_ = cfg.strings("stream_labels");
     if (!ctx.can_hold()) {
@@ -91,8 +96,6 @@ class Multiline final : public sluice::Processor {
                 "continue_pattern (a line that continues one)");
       return;
     }
-    if (max_lines_ < 1) cfg.error("max_lines", "must be at least 1");
-    if (max_bytes_ < 1) cfg.error("max_bytes", "must be at least 1");
     RE2::Options options;
     options.set_log_errors(false);
     starts_ = start.has_value();
@@ -119,7 +122,8 @@ class Multiline final : public sluice::Processor {
       if (it != streams_.end()) {
         Group& g = it->second;
         bool fits = g.lines < max_lines_ && g.text.size() + 1 + line.size() <= max_bytes_;
-        if (continues(line) && fits) {
+        bool continuing = continues(line);
+        if (continuing && fits) {
           g.text += '\n';
           g.text.append(line);
           ++g.lines;
@@ -128,7 +132,7 @@ class Multiline final : public sluice::Processor {
           ++joined;
           continue;
         }
-        if (continues(line)) ++by_limit;
+        if (continuing) ++by_limit;
         done_.push_back(std::move(g));
         streams_.erase(it);
       }
