@@ -18,6 +18,7 @@
 
 #include "accounting.hpp"
 #include "helpers.hpp"
+#include "lifecycle/process_counts.hpp"
 #include "pipeline.hpp"
 #include "subprocess.hpp"
 #include "test_paths.hpp"
@@ -408,6 +409,50 @@ TEST_CASE("file_source names a file it cannot read and goes on with the rest", "
   CHECK(sluice.wait() == 0);
   require_each(numbers(out, "o"), 5);
   CHECK(test::read_file(out).find("hidden") == std::string::npos);
+}
+
+// Ten waves of 1,000 files, each read and then deleted: every descriptor of a released file
+// is closed, so the process holds as many descriptors and threads after the last wave as
+// after the first.
+TEST_CASE("file_source opens and closes 10,000 files in a run and keeps no descriptor", "[files]") {
+  test::TempDir dir;
+  const std::string logs = dir.file("logs"), out = dir.file("out.txt");
+  fs::create_directories(logs);
+  auto engine = test::start_engine(
+      dir, pipeline(dir,
+                    "    include: [" + logs + "/*.log]\n    rotate_wait: 50ms\n" +
+                        "    poll_interval: 20ms\n    scan_interval: 200ms\n",
+                    out));
+  constexpr int kWaves = 10, kFiles = 1000;
+  size_t fds_after_first = 0, threads_after_first = 0;
+  for (int wave = 0; wave < kWaves; ++wave) {
+    for (int i = 0; i < kFiles; ++i)
+      append(logs + "/w" + std::to_string(wave) + "f" + std::to_string(i) + ".log",
+             "w" + std::to_string(wave) + " " + std::to_string(i + 1) + "\n");
+    REQUIRE(test::wait_until([&] { return arrived(out, "w" + std::to_string(wave), kFiles); },
+                             std::chrono::seconds(60)));
+    for (int i = 0; i < kFiles; ++i)
+      fs::remove(logs + "/w" + std::to_string(wave) + "f" + std::to_string(i) + ".log");
+    REQUIRE(test::wait_until(
+        [&] {
+          return open_fds_to(logs) == 0 &&
+                 test::metric_value(engine->metrics(), "sluice_file_files_open") == 0;
+        },
+        std::chrono::seconds(60)));
+    if (wave == 0) {
+      fds_after_first = core::count_open_fds();
+      threads_after_first = core::count_threads();
+    }
+  }
+  CHECK(test::wait_until([&] {
+    return core::count_open_fds() == fds_after_first &&
+           core::count_threads() == threads_after_first;
+  }));
+  CHECK(core::count_open_fds() == fds_after_first);
+  CHECK(core::count_threads() == threads_after_first);
+  engine->stop();
+  for (int wave = 0; wave < kWaves; ++wave)
+    require_each(numbers(out, "w" + std::to_string(wave)), kFiles);
 }
 
 TEST_CASE("sluice plugin-check passes on file_source over 200 cycles with files open", "[files]") {
