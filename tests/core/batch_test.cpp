@@ -134,3 +134,53 @@ TEST_CASE("a record array inside a block handed over becomes the batch's own", "
   REQUIRE(batch->size() == 2);
   CHECK(std::string(batch->records()[0].line.data, 1) == "b");
 }
+
+TEST_CASE("with blocks, many label sets, metadata and lines outside them are all copied whole",
+          "[batch]") {
+  // With blocks the arena is not counted first but grows as it goes: every record here
+  // needs its own labels, metadata and some a copied line, so it grows many times.
+  constexpr int n = 2000;
+  char* lines = static_cast<char*>(BufferPool::allocate(n * 8));
+  std::vector<std::string> names, values, outside;
+  for (int i = 0; i < n; ++i) {
+    names.push_back("name" + std::to_string(i));
+    values.push_back(std::string(static_cast<size_t>(i % 50), 'v') + std::to_string(i));
+    outside.push_back("outside line " + std::to_string(i));
+    std::snprintf(lines + i * 8, 8, "%07d", i);
+  }
+  std::vector<sluice_label_t> labels(n), metadata(n);
+  std::vector<sluice_record_t> recs(n);
+  for (int i = 0; i < n; ++i) {
+    labels[i] = {{names[i].data(), names[i].size()}, {values[i].data(), values[i].size()}};
+    metadata[i] = {{"m", 1}, {values[i].data(), values[i].size()}};
+    sluice_str_t line = i % 3 == 0 ? sluice_str_t{outside[i].data(), outside[i].size()}
+                                   : sluice_str_t{lines + i * 8, 7};
+    recs[i] = {i, line, &labels[i], 1, &metadata[i], 1};
+  }
+  sluice_buffer_t blocks[] = {{lines, n * 8}};
+  auto batch = Batch::copy_of(recs.data(), recs.size(), nullptr, blocks, 1);
+  // What the batch did not take over is the source's to reuse: overwrite it.
+  for (auto& s : names) std::fill(s.begin(), s.end(), '#');
+  for (auto& s : values) std::fill(s.begin(), s.end(), '#');
+  for (auto& s : outside) std::fill(s.begin(), s.end(), '#');
+  labels.assign(n, {});
+  metadata.assign(n, {});
+  REQUIRE(batch->size() == n);
+  int wrong = 0;
+  for (int i = 0; i < n; ++i) {
+    const auto& r = batch->records()[static_cast<size_t>(i)];
+    std::string value = std::string(static_cast<size_t>(i % 50), 'v') + std::to_string(i);
+    std::string line =
+        i % 3 == 0 ? "outside line " + std::to_string(i) : std::string(lines + i * 8, 7);
+    if (i % 3 != 0 && r.line.data != lines + i * 8) ++wrong;
+    if (std::string(r.line.data, r.line.size) != line) ++wrong;
+    if (r.label_count != 1 ||
+        std::string(r.labels[0].name.data, r.labels[0].name.size) != "name" + std::to_string(i))
+      ++wrong;
+    if (std::string(r.labels[0].value.data, r.labels[0].value.size) != value) ++wrong;
+    if (r.metadata_count != 1 ||
+        std::string(r.metadata[0].value.data, r.metadata[0].value.size) != value)
+      ++wrong;
+  }
+  CHECK(wrong == 0);
+}

@@ -9,15 +9,54 @@ namespace sluice::core {
 
 namespace {
 
-struct Copier {
-  char* next;
+// Hands out room in an arena: in one exact chunk when the caller has counted what it needs
+// (reserve), otherwise in chunks that double, so that a pass that cannot count first wastes
+// at most as much as it used.
+class ArenaWriter {
+ public:
+  explicit ArenaWriter(Arena& arena) : arena_(arena) {}
+
+  void reserve(size_t bytes, size_t labels) {
+    if (bytes > 0) grow_bytes(bytes, bytes);
+    if (labels > 0) grow_labels(labels, labels);
+  }
   sluice_str_t copy(sluice_str_t s) {
-    if (s.size == 0) return {next, 0};
-    std::memcpy(next, s.data, s.size);
-    sluice_str_t out{next, s.size};
-    next += s.size;
+    if (s.size == 0) return {next_byte_, 0};
+    if (s.size > bytes_left_) grow_bytes(s.size, std::max<size_t>(1024, 2 * last_bytes_));
+    char* at = next_byte_;
+    std::memcpy(at, s.data, s.size);
+    next_byte_ += s.size;
+    bytes_left_ -= s.size;
+    return {at, s.size};
+  }
+  const sluice_label_t* copy(const sluice_label_t* from, uint32_t count) {
+    if (count > labels_left_) grow_labels(count, std::max<size_t>(16, 2 * last_labels_));
+    sluice_label_t* out = next_label_;
+    for (uint32_t i = 0; i < count; ++i) out[i] = {copy(from[i].name), copy(from[i].value)};
+    next_label_ += count;
+    labels_left_ -= count;
     return out;
   }
+
+ private:
+  void grow_bytes(size_t need, size_t size) {
+    size = std::max(need, size);
+    arena_.bytes.emplace_back(new char[size]);
+    next_byte_ = arena_.bytes.back().get();
+    bytes_left_ = last_bytes_ = size;
+  }
+  void grow_labels(size_t need, size_t size) {
+    size = std::max(need, size);
+    arena_.labels.emplace_back(new sluice_label_t[size]);
+    next_label_ = arena_.labels.back().get();
+    labels_left_ = last_labels_ = size;
+  }
+
+  Arena& arena_;
+  char* next_byte_ = nullptr;
+  size_t bytes_left_ = 0, last_bytes_ = 0;
+  sluice_label_t* next_label_ = nullptr;
+  size_t labels_left_ = 0, last_labels_ = 0;
 };
 
 size_t label_bytes(const sluice_label_t* labels, uint32_t count) {
@@ -51,13 +90,28 @@ void give_back(std::vector<sluice_record_t>&& array) {
   if (array_pool().size() < max_pooled_arrays) array_pool().push_back(std::move(array));
 }
 
-bool inside(const sluice_str_t& s, const sluice_buffer_t* blocks, size_t count) {
-  for (size_t b = 0; b < count; ++b) {
-    const char* begin = static_cast<const char*>(blocks[b].data);
-    if (s.data >= begin && s.data + s.size <= begin + blocks[b].size) return true;
+// Whether s lies in one of the blocks. A source's lines fill its blocks in order, so the
+// block the last line was found in is tried first.
+struct Blocks {
+  const sluice_buffer_t* blocks;
+  size_t count;
+  size_t last = 0;
+  bool hold(const sluice_str_t& s) {
+    if (count == 0) return false;
+    if (in(s, blocks[last])) return true;
+    for (size_t b = 0; b < count; ++b) {
+      if (in(s, blocks[b])) {
+        last = b;
+        return true;
+      }
+    }
+    return false;
   }
-  return false;
-}
+  static bool in(const sluice_str_t& s, const sluice_buffer_t& block) {
+    const char* begin = static_cast<const char*>(block.data);
+    return s.data >= begin && s.data + s.size <= begin + block.size;
+  }
+};
 
 }  // namespace
 
@@ -69,32 +123,34 @@ std::unique_ptr<Batch> Batch::copy_of(const sluice_record_t* records, size_t cou
   for (size_t b = 0; b < block_count; ++b) {
     arena->moved.emplace_back(static_cast<char*>(blocks[b].data));
   }
-  // First pass: how many bytes and label slots, so that nothing reallocates while pointers
-  // into the arena are being handed out.
-  size_t bytes = 0;
-  size_t label_slots = 0;
-  for (size_t i = 0; i < count; ++i) {
-    const auto& r = records[i];
-    if (block_count == 0 || !inside(r.line, blocks, block_count)) bytes += r.line.size;
-    bool shares_labels =
-        i > 0 && r.labels == records[i - 1].labels && r.label_count == records[i - 1].label_count;
-    if (!shares_labels) {
-      bytes += label_bytes(r.labels, r.label_count);
-      label_slots += r.label_count;
+  Blocks moved{blocks, block_count};
+  ArenaWriter writer(*arena);
+  if (block_count == 0) {
+    // A first pass counts bytes and label slots, so that the arena is allocated once and
+    // exactly: a batch copied whole (a processor's new records) holds no slack in a queue.
+    size_t bytes = 0;
+    size_t label_slots = 0;
+    for (size_t i = 0; i < count; ++i) {
+      const auto& r = records[i];
+      bytes += r.line.size;
+      bool shares_labels =
+          i > 0 && r.labels == records[i - 1].labels && r.label_count == records[i - 1].label_count;
+      if (!shares_labels) {
+        bytes += label_bytes(r.labels, r.label_count);
+        label_slots += r.label_count;
+      }
+      bytes += label_bytes(r.metadata, r.metadata_count);
+      label_slots += r.metadata_count;
     }
-    bytes += label_bytes(r.metadata, r.metadata_count);
-    label_slots += r.metadata_count;
+    writer.reserve(bytes, label_slots);
   }
-  arena->bytes.reset(new char[bytes > 0 ? bytes : 1]);
-  arena->labels.reserve(label_slots);
-  Copier c{arena->bytes.get()};
 
   std::unique_ptr<Batch> batch(new Batch());
   batch->ack_ = std::move(ack);
   // Start from the source's records as they are (adopted where they lie in a block handed
   // over, copied otherwise), then fix up what points outside the blocks.
   const sluice_str_t array{reinterpret_cast<const char*>(records), count * sizeof(sluice_record_t)};
-  if (count > 0 && block_count > 0 && inside(array, blocks, block_count)) {
+  if (count > 0 && moved.hold(array)) {
     batch->data_ = const_cast<sluice_record_t*>(records);  // the block is ours now
     batch->size_ = count;
   } else {
@@ -106,29 +162,18 @@ std::unique_ptr<Batch> Batch::copy_of(const sluice_record_t* records, size_t cou
   uint32_t previous_count = 0;
   const sluice_label_t* shared_labels = nullptr;
   for (sluice_record_t& out : std::span<sluice_record_t>(batch->data_, batch->size_)) {
-    if (block_count == 0 || !inside(out.line, blocks, block_count)) out.line = c.copy(out.line);
+    if (!moved.hold(out.line)) out.line = writer.copy(out.line);
     if (out.label_count == 0) {
       out.labels = nullptr;
     } else {
       if (out.labels != previous || out.label_count != previous_count) {
         previous = out.labels;
         previous_count = out.label_count;
-        shared_labels = arena->labels.data() + arena->labels.size();
-        for (uint32_t l = 0; l < out.label_count; ++l) {
-          arena->labels.push_back({c.copy(previous[l].name), c.copy(previous[l].value)});
-        }
+        shared_labels = writer.copy(previous, previous_count);
       }
       out.labels = shared_labels;
     }
-    if (out.metadata_count > 0) {
-      const sluice_label_t* from = out.metadata;
-      out.metadata = arena->labels.data() + arena->labels.size();
-      for (uint32_t m = 0; m < out.metadata_count; ++m) {
-        arena->labels.push_back({c.copy(from[m].name), c.copy(from[m].value)});
-      }
-    } else {
-      out.metadata = nullptr;
-    }
+    out.metadata = out.metadata_count > 0 ? writer.copy(out.metadata, out.metadata_count) : nullptr;
   }
   batch->arenas_.push_back(std::move(arena));
   return batch;

@@ -14,9 +14,10 @@
 namespace sluice::core {
 
 struct Arena {
-  std::unique_ptr<char[]> bytes;         // what was copied
-  std::vector<BufferPool::Owned> moved;  // blocks a source handed over at emit
-  std::vector<sluice_label_t> labels;    // label and metadata arrays the records point into
+  std::vector<std::unique_ptr<char[]>> bytes;  // what was copied
+  std::vector<BufferPool::Owned> moved;        // blocks a source handed over at emit
+  // Label and metadata arrays the records point into.
+  std::vector<std::unique_ptr<sluice_label_t[]>> labels;
 };
 
 class Batch {
@@ -24,7 +25,9 @@ class Batch {
   // Copies records (lines, labels, metadata) into one new arena. Consecutive records that
   // point at the same label array share one copy of it. What lies inside one of the blocks
   // given (from BufferPool, now owned by the batch) is moved instead: lines are pointed at
-  // where they are, and a record array inside a block becomes the batch's own.
+  // where they are, and a record array inside a block becomes the batch's own. Without
+  // blocks the arena is sized exactly, in a first pass; with them, what little is left to
+  // copy (mostly one label set) goes into small growing chunks in one pass.
   static std::unique_ptr<Batch> copy_of(const sluice_record_t* records, size_t count,
                                         std::shared_ptr<AckState> ack,
                                         const sluice_buffer_t* blocks = nullptr,
