@@ -131,3 +131,104 @@ TEST_CASE("a blocked producer is woken once half the room is free", "[queue]") {
   producer.join();
   CHECK(q.events() == 60);
 }
+
+namespace {
+// A consumer on its own thread: one pop, with what it returned. Stopped when it goes, so
+// that a failed check cannot leave it waiting for an hour.
+struct Consumer {
+  explicit Consumer(BatchQueue& queue) : q(queue) {}
+  Consumer(const Consumer&) = delete;
+  Consumer& operator=(const Consumer&) = delete;
+  ~Consumer() {
+    stop.request_stop();
+    thread.join();
+  }
+  BatchQueue& q;
+  std::stop_source stop;
+  std::atomic<bool> returned{false};
+  BatchQueue::Pop result = BatchQueue::Pop::timeout;
+  std::unique_ptr<Batch> out;
+  std::thread thread{[this] {
+    result = q.pop(out, std::chrono::hours(1), stop.get_token());
+    returned = true;
+  }};
+};
+}  // namespace
+
+TEST_CASE("a consumer that just took a batch lingers until half the room is taken", "[queue]") {
+  BatchQueue q(100, std::chrono::hours(1));
+  std::stop_source stop;
+  auto first = batch_of(10);
+  REQUIRE(q.push(first, stop.get_token()));
+  std::unique_ptr<Batch> taken;
+  REQUIRE(q.pop(taken, 10ms, stop.get_token()) == BatchQueue::Pop::item);
+  {
+    Consumer consumer(q);
+    REQUIRE(sluice::test::wait_until([&] { return q.consumers_lingering() == 1; }));
+    auto small = batch_of(10);
+    REQUIRE(q.push(small, stop.get_token()));
+    CHECK_FALSE(sluice::test::wait_until([&] { return consumer.returned.load(); }, 100ms));
+    auto more = batch_of(40);  // 50 of 100: half the room
+    REQUIRE(q.push(more, stop.get_token()));
+    REQUIRE(sluice::test::wait_until([&] { return consumer.returned.load(); }));
+    CHECK(consumer.result == BatchQueue::Pop::item);
+    CHECK(consumer.out->size() == 10);
+  }
+  REQUIRE(q.pop(taken, 10ms, stop.get_token()) == BatchQueue::Pop::item);
+  CHECK(taken->size() == 40);
+}
+
+TEST_CASE("a batch after a pause is taken at once, and a lingering consumer takes it anyway",
+          "[queue]") {
+  std::stop_source stop;
+  SECTION("a consumer that has taken nothing yet waits idle: any push wakes it") {
+    BatchQueue q(100, std::chrono::hours(1));
+    Consumer consumer(q);
+    auto lone = batch_of(1);
+    REQUIRE(q.push(lone, stop.get_token()));
+    REQUIRE(sluice::test::wait_until([&] { return consumer.returned.load(); }));
+    CHECK(consumer.result == BatchQueue::Pop::item);
+    CHECK(q.consumers_lingering() == 0);
+  }
+  SECTION("a lingering consumer takes a lone batch when its linger ends") {
+    BatchQueue q(100, 20ms);
+    auto first = batch_of(1);
+    REQUIRE(q.push(first, stop.get_token()));
+    std::unique_ptr<Batch> taken;
+    REQUIRE(q.pop(taken, 10ms, stop.get_token()) == BatchQueue::Pop::item);
+    Consumer consumer(q);
+    auto lone = batch_of(1);
+    REQUIRE(q.push(lone, stop.get_token()));
+    REQUIRE(sluice::test::wait_until([&] { return consumer.returned.load(); }));
+    CHECK(consumer.result == BatchQueue::Pop::item);
+  }
+}
+
+TEST_CASE("a lingering consumer returns at once on stop and on close", "[queue]") {
+  BatchQueue q(100, std::chrono::hours(1));
+  std::stop_source stop;
+  auto linger = [&] {
+    auto b = batch_of(1);
+    REQUIRE(q.push(b, stop.get_token()));
+    std::unique_ptr<Batch> taken;
+    REQUIRE(q.pop(taken, 10ms, stop.get_token()) == BatchQueue::Pop::item);
+  };
+  SECTION("stop") {
+    linger();
+    Consumer consumer(q);
+    REQUIRE(sluice::test::wait_until([&] { return q.consumers_lingering() == 1; }));
+    consumer.stop.request_stop();
+    REQUIRE(sluice::test::wait_until([&] { return consumer.returned.load(); }));
+    CHECK(consumer.result == BatchQueue::Pop::closed);
+  }
+  SECTION("close, with a batch still to hand out") {
+    linger();
+    Consumer consumer(q);
+    REQUIRE(sluice::test::wait_until([&] { return q.consumers_lingering() == 1; }));
+    auto last = batch_of(1);
+    REQUIRE(q.push(last, stop.get_token()));
+    q.close();
+    REQUIRE(sluice::test::wait_until([&] { return consumer.returned.load(); }));
+    CHECK(consumer.result == BatchQueue::Pop::item);
+  }
+}

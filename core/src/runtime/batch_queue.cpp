@@ -43,7 +43,7 @@ bool BatchQueue::push(std::unique_ptr<Batch>& batch, const std::stop_token& stop
     }
     if (closed_ || !fits(n)) return false;
     admit(batch);
-    wake = consumers_waiting_ > 0;
+    wake = consumer_should_wake();
   }
   if (wake) not_empty_.notify_one();
   return true;
@@ -55,7 +55,7 @@ bool BatchQueue::try_push(std::unique_ptr<Batch>& batch) {
     std::lock_guard lock(mutex_);
     if (closed_ || !fits(batch->size())) return false;
     admit(batch);
-    wake = consumers_waiting_ > 0;
+    wake = consumer_should_wake();
   }
   if (wake) not_empty_.notify_one();
   return true;
@@ -67,17 +67,31 @@ BatchQueue::Pop BatchQueue::pop(std::unique_ptr<Batch>& out, std::chrono::millis
   {
     WakeOnStop wake_on_stop;
     std::unique_lock lock(mutex_);
-    if (!closed_ && items_.empty() && !stop.stop_requested()) {
+    if (!closed_ && items_.empty() && !stop.stop_requested() && timeout.count() > 0) {
       lock.unlock();
       wake_on_stop.emplace(stop, NotifyOnStop{&mutex_, &not_empty_});
       lock.lock();
-      ++consumers_waiting_;
-      not_empty_.wait_for(lock, timeout,
-                          [&] { return closed_ || !items_.empty() || stop.stop_requested(); });
-      --consumers_waiting_;
+      auto deadline = std::chrono::steady_clock::now() + timeout;
+      if (streaming_) {
+        // Batches came one after another: rather than sleep and be woken for each, let a
+        // few gather for up to linger_, unless half the room fills first.
+        ++consumers_lingering_;
+        not_empty_.wait_for(lock, std::min(timeout, linger_), [&] {
+          return closed_ || events_ >= wake_at() || stop.stop_requested();
+        });
+        --consumers_lingering_;
+        streaming_ = !items_.empty();
+      }
+      if (items_.empty() && !closed_ && !stop.stop_requested()) {
+        ++consumers_waiting_;
+        not_empty_.wait_until(lock, deadline,
+                              [&] { return closed_ || !items_.empty() || stop.stop_requested(); });
+        --consumers_waiting_;
+      }
     }
     if (stop.stop_requested()) return Pop::closed;
     if (items_.empty()) return closed_ ? Pop::closed : Pop::timeout;
+    streaming_ = true;
     out = std::move(items_.front());
     items_.pop_front();
     events_ -= out->size();
@@ -128,6 +142,11 @@ size_t BatchQueue::events() const {
 int BatchQueue::producers_waiting() const {
   std::lock_guard lock(mutex_);
   return producers_waiting_;
+}
+
+int BatchQueue::consumers_lingering() const {
+  std::lock_guard lock(mutex_);
+  return consumers_lingering_;
 }
 
 size_t BatchQueue::peak_events() const {

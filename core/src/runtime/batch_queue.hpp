@@ -15,7 +15,11 @@ namespace sluice::core {
 
 class BatchQueue {
  public:
-  explicit BatchQueue(size_t max_events) : max_events_(max_events) {}
+  // linger: how long a consumer that has just taken a batch waits for more to gather before
+  // it is woken (see pop).
+  explicit BatchQueue(size_t max_events,
+                      std::chrono::milliseconds linger = std::chrono::milliseconds(1))
+      : max_events_(max_events), linger_(linger) {}
 
   // Waits while the queue is full. A batch larger than the whole bound is let in alone, into
   // an empty queue, so that it cannot wait forever. Returns false, leaving the batch with the
@@ -25,7 +29,10 @@ class BatchQueue {
   bool try_push(std::unique_ptr<Batch>& batch);
 
   enum class Pop { item, timeout, closed };
-  // closed once the queue is closed and empty, or stop is requested.
+  // closed once the queue is closed and empty, or stop is requested. A consumer that finds
+  // the queue empty right after taking a batch lingers: pushes do not wake it until half the
+  // room is taken, or it wakes by itself after linger. Batches that stream in are then taken
+  // several per wake-up instead of one; a batch after a pause still wakes it at once.
   Pop pop(std::unique_ptr<Batch>& out, std::chrono::milliseconds timeout,
           const std::stop_token& stop);
 
@@ -40,9 +47,17 @@ class BatchQueue {
   size_t events() const;
   size_t peak_events() const;
   int producers_waiting() const;
+  int consumers_lingering() const;
 
  private:
   bool fits(size_t n) const { return events_ == 0 || events_ + n <= max_events_; }
+  // A lingering consumer is woken by a push only once half the room is taken (as a waiting
+  // producer is woken once half is free); it wakes by itself when its linger ends. One that
+  // waits idle is woken by every push.
+  size_t wake_at() const { return std::max<size_t>(1, max_events_ / 2); }
+  bool consumer_should_wake() const {
+    return consumers_waiting_ > 0 || (consumers_lingering_ > 0 && events_ >= wake_at());
+  }
   void admit(std::unique_ptr<Batch>& batch);
 
   size_t max_events_;  // under mutex_
@@ -57,6 +72,12 @@ class BatchQueue {
   bool closed_ = false;
   int producers_waiting_ = 0;
   int consumers_waiting_ = 0;
+  int consumers_lingering_ = 0;
+  // Whether the last pop took a batch: more may follow closely, so the next wait lingers.
+  // A linger that ends with nothing taken means the stream paused: the consumer then waits
+  // idle, and the next push wakes it at once, so a lone batch is never held back.
+  bool streaming_ = false;
+  std::chrono::milliseconds linger_;
 };
 
 }  // namespace sluice::core
