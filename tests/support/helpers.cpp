@@ -41,7 +41,10 @@ std::vector<std::string> read_lines(const std::string& path) {
   std::vector<std::string> lines;
   std::ifstream in(path);
   std::string line;
-  while (std::getline(in, line)) lines.push_back(line);
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // no newline after it
+    lines.push_back(line);
+  }
   return lines;
 }
 

@@ -26,6 +26,8 @@ class TempDir {
 };
 
 std::string read_file(const std::string& path);
+// The lines a writer has finished: a last line without its newline is still being written
+// (a sink in the middle of a batch), and is left for the next read.
 std::vector<std::string> read_lines(const std::string& path);
 void write_file(const std::string& path, const std::string& text);
 
