@@ -184,3 +184,16 @@ TEST_CASE("with blocks, many label sets, metadata and lines outside them are all
   }
   CHECK(wrong == 0);
 }
+
+TEST_CASE("an empty line or label copied into a batch still points somewhere", "[batch]") {
+  // Plugins may hand these to memcpy, which must not be given a null pointer.
+  sluice_label_t labels[] = {{{nullptr, 0}, {nullptr, 0}}};
+  sluice_record_t recs[] = {{1, {nullptr, 0}, labels, 1, nullptr, 0}};
+  auto batch = Batch::copy_of(recs, 1, nullptr);
+  CHECK(batch->records()[0].line.data != nullptr);
+  CHECK(batch->records()[0].labels[0].name.data != nullptr);
+  char* block = static_cast<char*>(BufferPool::allocate(16));
+  sluice_buffer_t blocks[] = {{block, 16}};
+  auto moved = Batch::copy_of(recs, 1, nullptr, blocks, 1);
+  CHECK(moved->records()[0].line.data != nullptr);
+}

@@ -21,7 +21,8 @@ class ArenaWriter {
     if (labels > 0) grow_labels(labels, labels);
   }
   sluice_str_t copy(sluice_str_t s) {
-    if (s.size == 0) return {next_byte_, 0};
+    // Never null, even empty: a plugin may pass it to memcpy.
+    if (s.size == 0) return {"", 0};
     if (s.size > bytes_left_) grow_bytes(s.size, std::max<size_t>(1024, 2 * last_bytes_));
     char* at = next_byte_;
     std::memcpy(at, s.data, s.size);
