@@ -289,10 +289,7 @@ void Collector::detach(const std::string& id) {
   ContainerPtr c = it->second;
   containers_.erase(it);
   c->detach = true;
-  if (c->stream != nullptr) {
-    error_code ignored;
-    c->stream->socket.close(ignored);
-  }
+  interrupt(*c);
   if (c->state == Container::State::waiting) {
     waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), id), waiting_.end());
     c->state = Container::State::idle;
@@ -377,10 +374,11 @@ asio::awaitable<Collector::End> Collector::read_stream(Container& c, clock::time
   c.stream = &r;
   c.rotate = false;
   Resume resume(c.read);
-  uint64_t lines = 0, truncated = 0, duplicates = 0;
+  uint64_t lines = 0, truncated = 0, duplicates = 0, frames = 0;
   LogDecoder decoder(
       c.info.tty, settings_.max_line_bytes,
       [&](const LogLine& line) {
+        ++frames;
         if (!resume.accept(line.stream, line.timestamp_ns)) {
           ++duplicates;
           return;
@@ -425,13 +423,13 @@ asio::awaitable<Collector::End> Collector::read_stream(Container& c, clock::time
 
   asio::steady_timer rotation(io_);
   rotation.expires_after(settings_.rotation_interval);
-  rotation.async_wait([&c, &r](const error_code& ec) {
+  rotation.async_wait([&c](const error_code& ec) {
     if (ec) return;
     c.rotate = true;
-    error_code ignored;
-    r.socket.close(ignored);
+    interrupt(c);
   });
 
+  Pacer pacer(settings_.read_interval, clock::now());
   End end = End::ended;
   std::vector<char> buf(64 * 1024);
   for (;;) {
@@ -444,9 +442,13 @@ asio::awaitable<Collector::End> Collector::read_stream(Container& c, clock::time
       end = End::detached;
       break;
     }
-    size_t n = 0;
+    std::optional<size_t> n;
     try {
-      n = co_await DaemonClient::read_some(r, buf.data(), buf.size());
+      if (pacer.at_ticks()) {
+        n = DaemonClient::read_ready(r, buf.data(), buf.size());
+      } else {
+        n = co_await DaemonClient::read_some(r, buf.data(), buf.size());
+      }
     } catch (const system_error& e) {
       if (c.rotate) {
         end = End::rotated;
@@ -462,14 +464,21 @@ asio::awaitable<Collector::End> Collector::read_stream(Container& c, clock::time
       }
       break;
     }
-    if (n == 0) break;  // the daemon ended the stream
-    counts_.bytes += n;
-    if (!decoder.feed(std::string_view(buf.data(), n))) {
-      end = End::failed;
-      break;
+    if (n && *n == 0) break;  // the daemon ended the stream
+    const uint64_t frames_before = frames;
+    if (n) {
+      counts_.bytes += *n;
+      if (!decoder.feed(std::string_view(buf.data(), *n))) {
+        end = End::failed;
+        break;
+      }
+      flush_counts();
+      hand_off(false);
     }
-    flush_counts();
-    hand_off(false);
+    if (pacer.after_read(clock::now(), n.value_or(0), frames - frames_before)) {
+      r.park();
+      co_await pause_until(c, pacer.next_tick(clock::now()));
+    }
   }
   rotation.cancel();
   if (end == End::ended) {
@@ -494,6 +503,25 @@ asio::awaitable<Collector::End> Collector::read_stream(Container& c, clock::time
   flush_counts();
   hand_off(false);
   co_return end;
+}
+
+asio::awaitable<void> Collector::pause_until(Container& c, clock::time_point when) {
+  asio::steady_timer timer(io_);
+  timer.expires_at(when);
+  c.pause = &timer;
+  // Cleared however the wait ends, a stop destroying this frame included.
+  struct Clear {
+    Container& c;
+    ~Clear() { c.pause = nullptr; }
+  } clear{c};
+  error_code ec;
+  co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+}
+
+// Ends what a stream is waiting on (a read or a pause): rotation and detachment.
+void Collector::interrupt(Container& c) {
+  if (c.stream != nullptr) c.stream->close();
+  if (c.pause != nullptr) c.pause->cancel();
 }
 
 asio::awaitable<void> Collector::wait_for_room() {

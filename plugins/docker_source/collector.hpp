@@ -24,6 +24,7 @@
 #include "daemon_messages.hpp"
 #include "handoff.hpp"
 #include "log_decoder.hpp"
+#include "pacer.hpp"
 #include "positions.hpp"
 #include "settings.hpp"
 #include "sluice/context.hpp"
@@ -59,6 +60,7 @@ class Collector {
     Position read;  // past the last line put into a batch
     enum class State { idle, waiting, streaming } state = State::idle;
     StreamingResponse* stream = nullptr;  // while streaming
+    asio::steady_timer* pause = nullptr;  // while the stream waits for its next read
     bool rotate = false;                  // the rotation timer closed the stream
     bool detach = false;                  // the container is gone or no longer wanted
   };
@@ -76,6 +78,8 @@ class Collector {
   asio::awaitable<void> follow(ContainerPtr c);
   asio::awaitable<End> read_stream(Container& c, std::chrono::steady_clock::time_point& opened);
   asio::awaitable<void> wait_for_room();
+  asio::awaitable<void> pause_until(Container& c, std::chrono::steady_clock::time_point when);
+  static void interrupt(Container& c);
   asio::awaitable<bool> sleep(std::chrono::milliseconds d);
   void set_labels(Container& c);
   void append(Container& c, const LogLine& line);

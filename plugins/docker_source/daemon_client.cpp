@@ -10,6 +10,11 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 namespace docker_source {
 namespace {
 
@@ -151,29 +156,81 @@ asio::awaitable<void> DaemonClient::open(StreamingResponse& r, const std::string
   if (ec) throw system_error(ec);
 }
 
+namespace {
+
+// Moves what is already buffered of the body into out, without I/O.
+size_t parse_buffered(StreamingResponse& r, char* out, size_t n) {
+  auto& body = r.parser.get().body();
+  size_t got = 0;
+  while (!r.parser.is_done() && got < n && r.buffer.size() > 0) {
+    body.data = out + got;
+    body.size = n - got;
+    error_code ec;
+    size_t used = r.parser.put(r.buffer.data(), ec);
+    r.buffer.consume(used);
+    got = n - body.size;
+    if (ec == http::error::need_buffer || ec == http::error::need_more) ec = {};
+    if (ec) throw system_error(ec);
+    if (used == 0) break;
+  }
+  return got;
+}
+
+}  // namespace
+
+StreamingResponse::~StreamingResponse() {
+  if (parked >= 0) ::close(parked);
+}
+
+void StreamingResponse::park() {
+  if (parked >= 0 || !socket.is_open()) return;
+  // Where this fails the connection stays watched: slower, never wrong.
+  error_code ec;
+  auto local = socket.local_endpoint(ec);
+  if (ec) return;
+  protocol_family = local.protocol();
+  const int fd = socket.release(ec);
+  if (!ec) parked = fd;
+}
+
+void StreamingResponse::close() {
+  error_code ignored;
+  socket.close(ignored);
+  if (parked >= 0) {
+    ::close(parked);
+    parked = -1;
+  }
+}
+
 asio::awaitable<size_t> DaemonClient::read_some(StreamingResponse& r, char* out, size_t n) {
   // The daemon writes each log frame in its own HTTP chunk. Everything already buffered is
   // parsed here, without I/O, into as much of out as it fills: one wake-up of the io thread
   // then brings many lines, where one read per chunk would bring one.
-  auto& body = r.parser.get().body();
-  size_t got = 0;
-  while (!r.parser.is_done() && got < n) {
-    if (r.buffer.size() > 0) {
-      body.data = out + got;
-      body.size = n - got;
-      error_code ec;
-      size_t used = r.parser.put(r.buffer.data(), ec);
-      r.buffer.consume(used);
-      got = n - body.size;
-      if (ec == http::error::need_buffer || ec == http::error::need_more) ec = {};
-      if (ec) throw system_error(ec);
-      if (used > 0) continue;
+  for (;;) {
+    size_t got = parse_buffered(r, out, n);
+    if (got > 0 || r.parser.is_done()) co_return got;
+    if (r.parked >= 0) {
+      r.socket.assign(r.protocol_family, r.parked);
+      r.parked = -1;
     }
-    if (got > 0) break;  // hand back what there is rather than wait for more
     size_t m = co_await r.socket.async_read_some(r.buffer.prepare(64 * 1024), use_awaitable);
     r.buffer.commit(m);
   }
-  co_return got;
+}
+
+std::optional<size_t> DaemonClient::read_ready(StreamingResponse& r, char* out, size_t n) {
+  size_t got = parse_buffered(r, out, n);
+  if (got > 0 || r.parser.is_done()) return got;
+  const int fd = r.parked >= 0 ? r.parked : r.socket.native_handle();
+  auto space = r.buffer.prepare(64 * 1024);
+  ssize_t m = ::recv(fd, space.data(), space.size(), MSG_DONTWAIT);
+  if (m < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return std::nullopt;
+  if (m < 0) throw system_error(error_code(errno, boost::system::system_category()));
+  if (m == 0) throw system_error(asio::error::eof);
+  r.buffer.commit(static_cast<size_t>(m));
+  got = parse_buffered(r, out, n);
+  if (got > 0 || r.parser.is_done()) return got;
+  return std::nullopt;
 }
 
 }  // namespace docker_source

@@ -36,7 +36,20 @@ std::optional<DaemonAddress> parse_daemon_address(std::string_view text, std::st
 // A body read as it arrives (a log stream, the events stream).
 struct StreamingResponse {
   explicit StreamingResponse(asio::io_context& io) : socket(io) {}
+  ~StreamingResponse();
+  StreamingResponse(const StreamingResponse&) = delete;
+  StreamingResponse& operator=(const StreamingResponse&) = delete;
+
+  // Takes the connection out of the io_context's watch: while parked, what the daemon writes
+  // gathers in the socket without waking the io thread, and read_ready still reads it.
+  // read_some puts it back.
+  void park();
+  // Ends the connection, parked or not; what waits on it ends with an error.
+  void close();
+
   Socket socket;
+  int parked = -1;  // the connection's descriptor while parked
+  asio::generic::stream_protocol protocol_family{AF_UNIX, 0};
   boost::beast::flat_buffer buffer;
   http::response_parser<http::buffer_body> parser;
   unsigned status = 0;
@@ -58,6 +71,9 @@ class DaemonClient {
   asio::awaitable<void> open(StreamingResponse& r, const std::string& target);
   // Up to n bytes of the body into out; 0 at its end. Throws on a broken connection.
   static asio::awaitable<size_t> read_some(StreamingResponse& r, char* out, size_t n);
+  // What of the body has already arrived, without waiting: nullopt when nothing has; 0 at
+  // its end. Throws on a broken connection.
+  static std::optional<size_t> read_ready(StreamingResponse& r, char* out, size_t n);
 
   const DaemonAddress& address() const { return address_; }
 

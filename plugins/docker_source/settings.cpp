@@ -72,6 +72,10 @@ Settings Settings::read(const sluice::Config& cfg) {
   }
   s.batch_wait = cfg.duration("batch_wait", s.batch_wait);
   if (s.batch_wait > std::chrono::seconds(10)) cfg.error("batch_wait", "must be at most 10s");
+  s.read_interval = cfg.duration("read_interval", s.read_interval);
+  if (s.read_interval > std::chrono::seconds(1)) {
+    cfg.error("read_interval", "must be at most 1s");
+  }
   const double max_streams = cfg.number("max_streams", 50);
   if (max_streams < 1 || max_streams > 10000) cfg.error("max_streams", "must be from 1 to 10000");
   s.max_streams = static_cast<size_t>(std::clamp(max_streams, 1.0, 10000.0));

@@ -28,6 +28,7 @@ struct Settings {
   std::chrono::milliseconds sync_interval{std::chrono::seconds(1)};
   std::chrono::milliseconds reconnect_max{std::chrono::seconds(30)};
   std::chrono::milliseconds batch_wait{std::chrono::milliseconds(200)};
+  std::chrono::milliseconds read_interval{std::chrono::milliseconds(50)};
   size_t max_streams = 50;
   size_t max_line_bytes = 256 * 1024;
   size_t batch_max_records = 2000;

@@ -271,6 +271,53 @@ TEST_CASE("docker_source loses and doubles nothing over 100 stream rotations", "
   }
 }
 
+// The voluntary context switches of a process's thread named comm: each is one wake-up
+// after a wait.
+uint64_t wakeups(pid_t pid, const std::string& comm) {
+  uint64_t sum = 0;
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+    if (test::read_file(task.path() / "comm") != comm + "\n") continue;
+    std::istringstream status(test::read_file(task.path() / "status"));
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) {
+        sum += std::stoull(line.substr(line.find(':') + 1));
+      }
+    }
+  }
+  return sum;
+}
+
+TEST_CASE("docker_source reads a steady trickle at its ticks, not at each line", "[docker]") {
+  // The daemon writes each line on its own; woken for each, the reading thread spent most of
+  // its time going to sleep and waking again. At read_interval's ticks it wakes a few dozen
+  // times a second, however many lines come, and still loses nothing.
+  const auto& engine = test::DockerEngine::require();
+  test::TempDir dir;
+  test::Containers containers(engine);
+  constexpr int kLines = 2000;
+  Sluice sluice(dir, "run", pipeline(dir, engine, "    read_interval: 50ms\n", "127.0.0.1:19467"));
+  REQUIRE(test::wait_until([] { return test::http_get(19467, "/metrics").status == 200; },
+                           std::chrono::seconds(30)));
+  containers.run("trickle", "i=0; while [ $i -lt " + std::to_string(kLines) +
+                                " ]; do i=$((i+1)); echo \"trickle $i\"; usleep 2000; done; "
+                                "sleep 3600");
+  REQUIRE(test::wait_until([&] { return scrape(19467, "sluice_docker_lines_read_total") >= 100; },
+                           std::chrono::seconds(60)));
+  const double lines0 = scrape(19467, "sluice_docker_lines_read_total");
+  const uint64_t wakes0 = wakeups(sluice.pid(), "docker-read");
+  REQUIRE(test::wait_until([&] { return complete(sluice.out(), "trickle", kLines); },
+                           std::chrono::seconds(120)));
+  const double lines = scrape(19467, "sluice_docker_lines_read_total") - lines0;
+  const uint64_t wakes = wakeups(sluice.pid(), "docker-read") - wakes0;
+  CHECK(sluice.stop() == 0);
+  INFO(lines << " lines read with " << wakes << " wake-ups of the reading thread");
+  REQUIRE(lines >= kLines / 2);
+  CHECK(static_cast<double>(wakes) < lines / 4);
+  require_each(numbers(read_delivered(sluice.out()), "trickle"), kLines);
+}
+
 TEST_CASE("docker_source with max_streams below the containers serves them all in turn",
           "[docker]") {
   const auto& engine = test::DockerEngine::require();

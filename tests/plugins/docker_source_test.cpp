@@ -13,6 +13,7 @@
 #include "checkpoints.hpp"
 #include "daemon_messages.hpp"
 #include "log_decoder.hpp"
+#include "pacer.hpp"
 #include "positions.hpp"
 #include "settings.hpp"
 #include "sluice/testing/fake_host.hpp"
@@ -299,12 +300,95 @@ TEST_CASE("the daemon's JSON answers are read, and bad ones named", "[docker_sou
   CHECK_FALSE(parse_event(R"({"Type":"network","Action":"connect"})", &error));
 }
 
+TEST_CASE("the pacer reads a light stream at the ticks and a quiet one as data comes",
+          "[docker_source]") {
+  using namespace std::chrono_literals;
+  const auto t0 = Pacer::clock::time_point(1000s);
+  Pacer p(50ms, t0);
+  // A new stream waits for data; once a whole interval brought little, it goes to ticks.
+  CHECK_FALSE(p.at_ticks());
+  CHECK_FALSE(p.after_read(t0 + 10ms, 300, 3));
+  CHECK_FALSE(p.at_ticks());
+  CHECK(p.after_read(t0 + 60ms, 300, 3));
+  CHECK(p.at_ticks());
+  // At a tick it reads until nothing is left, then waits for the next tick.
+  CHECK_FALSE(p.after_read(t0 + 100ms, 2000, 20));
+  CHECK_FALSE(p.after_read(t0 + 100ms, 500, 5));
+  CHECK(p.after_read(t0 + 100ms, 0, 0));
+  CHECK(p.at_ticks());
+  // Empty ticks for a second: it waits for data again, and costs nothing meanwhile.
+  int empty_ticks = 0;
+  while (p.at_ticks() && empty_ticks < 100) {
+    p.after_read(t0 + 150ms + 50ms * empty_ticks, 0, 0);
+    ++empty_ticks;
+  }
+  CHECK(empty_ticks == 20);
+  CHECK_FALSE(p.at_ticks());
+  // Its next line, long after, brings it back to ticks at once.
+  CHECK(p.after_read(t0 + 60s, 100, 1));
+  CHECK(p.at_ticks());
+}
+
+TEST_CASE("the pacer reads a busy stream as data comes", "[docker_source]") {
+  using namespace std::chrono_literals;
+  const auto t0 = Pacer::clock::time_point(1000s);
+  SECTION("many lines in one tick") {
+    Pacer p(50ms, t0);
+    REQUIRE(p.after_read(t0 + 60ms, 100, 1));
+    REQUIRE(p.at_ticks());
+    for (size_t i = 0; i + 1 < Pacer::heavy_lines / 8; ++i) {
+      CHECK_FALSE(p.after_read(t0 + 100ms, 800, 8));
+      CHECK(p.at_ticks());
+    }
+    // The socket may be filling faster than the ticks empty it.
+    CHECK_FALSE(p.after_read(t0 + 100ms, 800, 8));
+    CHECK_FALSE(p.at_ticks());
+    // While an interval brings much, it stays so.
+    CHECK_FALSE(p.after_read(t0 + 130ms, 40000, 400));
+    CHECK_FALSE(p.after_read(t0 + 160ms, 40000, 400));
+    CHECK_FALSE(p.at_ticks());
+    // An interval that brings little sends it back to the ticks.
+    CHECK_FALSE(p.after_read(t0 + 200ms, 100, 1));
+    CHECK(p.after_read(t0 + 260ms, 100, 1));
+    CHECK(p.at_ticks());
+  }
+  SECTION("a few long lines") {
+    Pacer p(50ms, t0);
+    REQUIRE(p.after_read(t0 + 60ms, 100, 1));
+    CHECK_FALSE(p.after_read(t0 + 100ms, Pacer::heavy_bytes, 2));
+    CHECK_FALSE(p.at_ticks());
+  }
+  SECTION("a flood from the start never goes to the ticks") {
+    Pacer p(50ms, t0);
+    for (int i = 1; i <= 1000; ++i) {
+      CHECK_FALSE(p.after_read(t0 + 1ms * i, 64 * 1024, 600));
+    }
+    CHECK_FALSE(p.at_ticks());
+  }
+  SECTION("read_interval 0 never paces") {
+    Pacer p(0ms, t0);
+    for (int i = 1; i <= 100; ++i) CHECK_FALSE(p.after_read(t0 + 100ms * i, 10, 1));
+    CHECK_FALSE(p.at_ticks());
+  }
+}
+
+TEST_CASE("the pacer's ticks are the same for every stream", "[docker_source]") {
+  using namespace std::chrono_literals;
+  Pacer a(50ms, Pacer::clock::now()), b(50ms, Pacer::clock::now());
+  const auto t = Pacer::clock::time_point(1000s + 12345us);
+  CHECK(a.next_tick(t) == Pacer::clock::time_point(1000s + 50ms));
+  CHECK(b.next_tick(t + 7ms) == a.next_tick(t));
+  // A time on a tick waits for the next one, never for no time at all.
+  CHECK(a.next_tick(Pacer::clock::time_point(1000s)) == Pacer::clock::time_point(1000s + 50ms));
+}
+
 TEST_CASE("docker_source refuses a bad configuration with the key named", "[docker_source]") {
   sluice::testing::FakeHost host(sluice_plugin_entry(SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR));
   CHECK_FALSE(host.create({{"host", "ftp://x"},
                            {"start_at", "middle"},
                            {"max_streams", 0},
-                           {"rotation_interval", "1ms"}}));
+                           {"rotation_interval", "1ms"},
+                           {"read_interval", "2s"}}));
   std::string all;
   for (const auto& e : host.config_errors()) all += e + "\n";
   INFO(all);
@@ -312,6 +396,7 @@ TEST_CASE("docker_source refuses a bad configuration with the key named", "[dock
   CHECK(all.find("start_at") != std::string::npos);
   CHECK(all.find("max_streams") != std::string::npos);
   CHECK(all.find("rotation_interval") != std::string::npos);
+  CHECK(all.find("read_interval") != std::string::npos);
 }
 
 TEST_CASE("docker_source without a daemon keeps trying, and stops at once, leaving nothing",
