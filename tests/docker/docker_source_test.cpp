@@ -296,12 +296,12 @@ TEST_CASE("docker_source reads a steady trickle at its ticks, not at each line",
   const auto& engine = test::DockerEngine::require();
   test::TempDir dir;
   test::Containers containers(engine);
-  constexpr int kLines = 2000;
+  constexpr int kLines = 3000;
   Sluice sluice(dir, "run", pipeline(dir, engine, "    read_interval: 50ms\n", "127.0.0.1:19467"));
   REQUIRE(test::wait_until([] { return test::http_get(19467, "/metrics").status == 200; },
                            std::chrono::seconds(30)));
   containers.run("trickle", "i=0; while [ $i -lt " + std::to_string(kLines) +
-                                " ]; do i=$((i+1)); echo \"trickle $i\"; usleep 2000; done; "
+                                " ]; do i=$((i+1)); echo \"trickle $i\"; usleep 1000; done; "
                                 "sleep 3600");
   REQUIRE(test::wait_until([&] { return scrape(19467, "sluice_docker_lines_read_total") >= 100; },
                            std::chrono::seconds(60)));
