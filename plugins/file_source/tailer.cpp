@@ -58,7 +58,10 @@ Metrics::Metrics(const sluice::Context& ctx)
       open_errors(ctx.counter("sluice_file_errors_total", "Errors, by type.", error_type("open"))),
       read_errors(ctx.counter("sluice_file_errors_total", "Errors, by type.", error_type("read"))),
       state_errors(
-          ctx.counter("sluice_file_errors_total", "Errors, by type.", error_type("positions"))) {}
+          ctx.counter("sluice_file_errors_total", "Errors, by type.", error_type("positions"))),
+      dirs_polled(ctx.gauge("sluice_file_dirs_polled",
+                            "Folders without an inotify watch (inotify off, or its watch limit "
+                            "reached), whose changes are found by polling.")) {}
 
 Tailer::Tailer(const sluice::Context& ctx, const Settings& settings, const Metrics& metrics,
                Positions& positions, std::atomic<uint64_t>& next_cookie)
@@ -494,20 +497,29 @@ void Tailer::save() {
 }
 
 void Tailer::watch(const std::set<std::string>& dirs) {
-  if (inotify_ < 0) return;
+  if (inotify_ < 0) {
+    metrics_.dirs_polled.set(static_cast<double>(dirs.size()));
+    return;
+  }
   constexpr uint32_t mask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_MODIFY |
                             IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
+  size_t polled = 0;
   for (const auto& dir : dirs) {
     if (watches_.count(dir) > 0) continue;
     int wd = ::inotify_add_watch(inotify_, dir.c_str(), mask);
     if (wd >= 0) {
       watches_[dir] = wd;
-    } else if ((errno == ENOSPC || errno == ENOMEM) && !watch_limit_logged_) {
+      continue;
+    }
+    ++polled;
+    if ((errno == ENOSPC || errno == ENOMEM) && !watch_limit_logged_) {
       ctx_.warn("inotify watch limit reached (fs.inotify.max_user_watches) at " + dir +
-                ": polling every poll_interval there instead");
+                ": its files are checked every poll_interval, and new ones found every "
+                "scan_interval");
       watch_limit_logged_ = true;
     }
   }
+  metrics_.dirs_polled.set(static_cast<double>(polled));
 }
 
 void Tailer::wait(const sluice::StopToken& stop, std::chrono::milliseconds timeout) {

@@ -24,7 +24,7 @@ namespace file_source {
 struct Metrics {
   explicit Metrics(const sluice::Context& ctx);
   sluice::Metric files_open, bytes, lines, rotations, truncations, split, truncated, flushed,
-      position_lag, open_errors, read_errors, state_errors;
+      position_lag, open_errors, read_errors, state_errors, dirs_polled;
 };
 
 using Positions = sluice::AcknowledgedPositions<FileKey, FilePosition>;

@@ -18,6 +18,7 @@
 
 #include "accounting.hpp"
 #include "helpers.hpp"
+#include "http_client.hpp"
 #include "lifecycle/process_counts.hpp"
 #include "pipeline.hpp"
 #include "subprocess.hpp"
@@ -409,6 +410,59 @@ TEST_CASE("file_source names a file it cannot read and goes on with the rest", "
   CHECK(sluice.wait() == 0);
   require_each(numbers(out, "o"), 5);
   CHECK(test::read_file(out).find("hidden") == std::string::npos);
+}
+
+// Inotify's watch limit is per user namespace (Linux 5.11 and later): a namespace of its own
+// with a limit of two watches leaves the machine's limit alone. The source watches logs/ (for
+// new folders) and logs/a; logs/b is left to polling.
+TEST_CASE("file_source polls the folders it cannot watch past inotify's watch limit", "[files]") {
+  const std::string limit_two = "echo 2 > /proc/sys/user/max_inotify_watches && exec \"$0\" \"$@\"";
+  if (test::run({"/usr/bin/unshare", "--user", "--map-root-user", "sh", "-c", limit_two, "true"})
+          .exit_code != 0) {
+    WARN("SKIPPED: no user namespace with its own inotify limit can be made here");
+    return;
+  }
+  test::TempDir dir;
+  fs::create_directories(dir.file("logs/a"));
+  fs::create_directories(dir.file("logs/b"));
+  append(dir.file("logs/a/x.log"), numbered("a", 1, 5));
+  append(dir.file("logs/b/y.log"), numbered("b", 1, 5));
+  const std::string out = dir.file("out.txt");
+  test::write_file(
+      dir.file("p.yaml"),
+      "data_dir: " + dir.file("data") + "\nplugin_dirs: [" + test::test_plugin_dir() +
+          "]\napi:\n  listen: 127.0.0.1:19471\n" +
+          pipeline(dir,
+                   "    include: [" + dir.file("logs") +
+                       "/*/*.log]\n    poll_interval: 50ms\n    scan_interval: 500ms\n",
+                   out));
+  test::Subprocess sluice({"/usr/bin/unshare", "--user", "--map-root-user", "sh", "-c", limit_two,
+                           test::sluice_binary(), "run", "-c", dir.file("p.yaml")},
+                          dir.file("run.out"), dir.file("run.err"));
+  REQUIRE(test::wait_until([&] { return arrived(out, "a", 5) && arrived(out, "b", 5); }));
+  INFO(test::read_file(dir.file("run.err")));
+  CHECK(test::read_file(dir.file("run.err"))
+            .find("inotify watch limit reached (fs.inotify.max_user_watches) at " +
+                  dir.file("logs/b")) != std::string::npos);
+  const std::string metrics = test::http_get(19471, "/metrics").body;
+  const size_t at = metrics.find("\nsluice_file_dirs_polled{");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stod(metrics.substr(metrics.find("} ", at) + 2)) == 1);
+  // Lines added to both folders' files, and a new file in each, still arrive.
+  append(dir.file("logs/a/x.log"), numbered("a", 6, 10));
+  append(dir.file("logs/b/y.log"), numbered("b", 6, 10));
+  append(dir.file("logs/a/new.log"), numbered("na", 1, 5));
+  append(dir.file("logs/b/new.log"), numbered("nb", 1, 5));
+  REQUIRE(test::wait_until([&] {
+    return arrived(out, "a", 10) && arrived(out, "b", 10) && arrived(out, "na", 5) &&
+           arrived(out, "nb", 5);
+  }));
+  sluice.signal(SIGTERM);
+  CHECK(sluice.wait() == 0);
+  require_each(numbers(out, "a"), 10);
+  require_each(numbers(out, "b"), 10);
+  require_each(numbers(out, "na"), 5);
+  require_each(numbers(out, "nb"), 5);
 }
 
 // Ten waves of 1,000 files, each read and then deleted: every descriptor of a released file
