@@ -475,7 +475,9 @@ asio::awaitable<Collector::End> Collector::read_stream(Container& c, clock::time
       flush_counts();
       hand_off(false);
     }
-    if (pacer.after_read(clock::now(), n.value_or(0), frames - frames_before)) {
+    const bool pause = pacer.after_read(clock::now(), n.value_or(0), frames - frames_before);
+    // A rotation or a detachment while the lines were handled ends the stream at once.
+    if (pause && !c.rotate && !c.detach) {
       r.park();
       co_await pause_until(c, pacer.next_tick(clock::now()));
     }
