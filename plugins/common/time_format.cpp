@@ -7,6 +7,15 @@
 namespace sluice::plugins {
 namespace {
 
+// Times are computed exactly in 128 bits, then checked against what int64 holds.
+__extension__ typedef __int128 wide;
+
+std::optional<int64_t> narrow(wide ns) {
+  if (ns < std::numeric_limits<int64_t>::min() || ns > std::numeric_limits<int64_t>::max())
+    return std::nullopt;
+  return static_cast<int64_t>(ns);
+}
+
 constexpr std::array<std::string_view, 12> months = {
     "january", "february", "march",     "april",   "may",      "june",
     "july",    "august",   "september", "october", "november", "december"};
@@ -17,12 +26,14 @@ struct Cursor {
   bool done() const { return at >= s.size(); }
   char peek() const { return done() ? '\0' : s[at]; }
   bool digit() const { return !done() && s[at] >= '0' && s[at] <= '9'; }
-  // Between min and max digits.
+  // Between min and max digits; false, too, for a number int64 cannot hold.
   bool number(int min, int max, int64_t& out) {
     int n = 0;
     out = 0;
     while (n < max && digit()) {
-      out = out * 10 + (s[at++] - '0');
+      if (__builtin_mul_overflow(out, 10, &out) || __builtin_add_overflow(out, s[at] - '0', &out))
+        return false;
+      ++at;
       ++n;
     }
     return n >= min;
@@ -139,14 +150,13 @@ std::string expand(std::string_view spec) {
 }
 
 std::optional<int64_t> to_ns(const Fields& f) {
-  if (f.epoch) return *f.epoch * 1'000'000'000 + f.nanos;
+  if (f.epoch) return epoch_ns(0, *f.epoch, f.nanos);
   if (f.month < 1 || f.month > 12 || f.day < 1 || f.day > 31 || f.hour > 23 || f.minute > 59 ||
       f.second > 60) {
     return std::nullopt;
   }
   int64_t days = days_from_civil(f.year, static_cast<int>(f.month), static_cast<int>(f.day));
-  int64_t seconds = days * 86400 + f.hour * 3600 + f.minute * 60 + f.second - f.offset;
-  return seconds * 1'000'000'000 + f.nanos;
+  return epoch_ns(days, f.hour * 3600 + f.minute * 60 + f.second - f.offset, f.nanos);
 }
 
 std::optional<int64_t> read_layout(std::string_view layout, std::string_view text) {
@@ -208,8 +218,7 @@ std::optional<int64_t> read_unix(std::string_view text, int64_t ns_per_unit) {
   }
   int64_t whole = 0;
   if (!c.number(1, 19, whole)) return std::nullopt;
-  if (whole > std::numeric_limits<int64_t>::max() / ns_per_unit) return std::nullopt;
-  int64_t ns = whole * ns_per_unit;
+  wide ns = wide{whole} * ns_per_unit;
   if (c.peek() == '.') {
     ++c.at;
     int64_t scale = ns_per_unit;
@@ -229,7 +238,7 @@ std::optional<int64_t> read_unix(std::string_view text, int64_t ns_per_unit) {
     }
   }
   if (!c.done()) return std::nullopt;
-  return negative ? -ns : ns;
+  return narrow(negative ? -ns : ns);
 }
 
 }  // namespace
@@ -242,6 +251,12 @@ int64_t days_from_civil(int64_t y, int m, int d) {
   const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
   const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + doe - 719468;
+}
+
+std::optional<int64_t> epoch_ns(int64_t days, int64_t seconds, int64_t nanos) {
+  // Exact in 128 bits: a time a few nanoseconds inside the range stays in it.
+  const wide total = (wide{days} * 86400 + seconds) * 1'000'000'000 + nanos;
+  return narrow(total);
 }
 
 std::optional<TimeFormat> TimeFormat::parse(std::string_view spec, std::string* error) {

@@ -11,6 +11,11 @@ namespace sluice::plugins {
 // Days since 1970-01-01 of a date in the proleptic Gregorian calendar.
 int64_t days_from_civil(int64_t year, int month, int day);
 
+// days * 86400 + seconds, in nanoseconds plus nanos, or nullopt when that is outside what
+// int64 nanoseconds hold (about 1677-09-21 to 2262-04-11): such a time cannot be represented,
+// and is a bad time, never a wrapped-around one.
+std::optional<int64_t> epoch_ns(int64_t days, int64_t seconds, int64_t nanos);
+
 class TimeFormat {
  public:
   // rfc3339, unix, unix_ms, unix_us, unix_ns, or a strftime-like layout such as

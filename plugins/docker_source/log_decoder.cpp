@@ -32,8 +32,15 @@ bool LogDecoder::feed(std::string_view bytes) {
 }
 
 bool LogDecoder::inside_frame() const {
-  if (tty_) return tty_in_text_ || !tty_prefix_.empty();
+  // A TTY stream has no frames: what is pending when it ends is a last line without a
+  // newline, not a cut frame.
+  if (tty_) return false;
   return header_have_ > 0 || frame_left_ > 0;
+}
+
+size_t LogDecoder::buffered_bytes() const {
+  return frame_.size() + tty_prefix_.size() + tty_text_.size() + pending_[0].text.size() +
+         pending_[1].text.size();
 }
 
 bool LogDecoder::feed_frames(std::string_view bytes) {
@@ -77,27 +84,36 @@ bool LogDecoder::feed_frames(std::string_view bytes) {
   return true;
 }
 
+// A TTY stream has no frames: each message is an optional "TIMESTAMP " prefix, then text up
+// to a newline or piece_bytes of it. The prefix is looked for in the first max_prefix_bytes
+// of a message only, and text is taken up to the piece's room only, so that the messages
+// found are the same however the reads cut the bytes.
 void LogDecoder::feed_tty(std::string_view bytes) {
   while (!bytes.empty()) {
     if (!tty_in_text_) {
-      const char* space = static_cast<const char*>(std::memchr(bytes.data(), ' ', bytes.size()));
-      size_t take = space ? static_cast<size_t>(space - bytes.data()) + 1 : bytes.size();
-      tty_prefix_.append(bytes.data(), take);
-      bytes.remove_prefix(take);
-      if (space == nullptr && tty_prefix_.size() <= max_prefix_bytes) return;
-      tty_in_text_ = true;
-      tty_text_.clear();
-      if (space == nullptr) {
-        // No timestamp where one must be: keep the bytes as text rather than lose them.
-        tty_text_ = std::move(tty_prefix_);
-        tty_prefix_.clear();
+      const size_t scan = std::min(max_prefix_bytes - tty_prefix_.size(), bytes.size());
+      size_t at = 0;
+      while (at < scan && bytes[at] != ' ' && bytes[at] != '\n') ++at;
+      if (at < scan && bytes[at] == ' ') {
+        tty_prefix_.append(bytes.data(), at + 1);
+        bytes.remove_prefix(at + 1);
+        tty_in_text_ = true;
+        continue;
       }
+      tty_prefix_.append(bytes.data(), at);
+      bytes.remove_prefix(at);
+      if (at == scan && tty_prefix_.size() < max_prefix_bytes) return;  // more may follow
+      // A newline, or max_prefix_bytes without a space: no timestamp where one must be.
+      // The bytes are text, kept rather than lost.
+      tty_text_ = std::move(tty_prefix_);
+      tty_prefix_.clear();
+      tty_in_text_ = true;
       continue;
     }
-    size_t room = piece_bytes - tty_text_.size();
-    size_t scan = std::min(room, bytes.size());
+    const size_t room = piece_bytes - tty_text_.size();
+    const size_t scan = std::min(room, bytes.size());
     const char* nl = static_cast<const char*>(std::memchr(bytes.data(), '\n', scan));
-    size_t take = nl ? static_cast<size_t>(nl - bytes.data()) + 1 : scan;
+    const size_t take = nl ? static_cast<size_t>(nl - bytes.data()) + 1 : scan;
     tty_text_.append(bytes.data(), take);
     bytes.remove_prefix(take);
     if (nl != nullptr || tty_text_.size() == piece_bytes) tty_message();
@@ -118,11 +134,17 @@ void LogDecoder::message(Stream stream, std::string_view msg) {
   int64_t ts = last_ts_;
   const size_t space = msg.find(' ');
   std::optional<int64_t> parsed;
+  bool out_of_range = false;
   if (space != std::string_view::npos && space < max_prefix_bytes) {
-    parsed = parse_rfc3339_ns(msg.substr(0, space));
+    parsed = parse_rfc3339_ns(msg.substr(0, space), &out_of_range);
   }
   if (parsed) {
     ts = *parsed;
+    msg.remove_prefix(space + 1);
+  } else if (out_of_range) {
+    // A timestamp, but not one a record can carry: it is taken off all the same.
+    on_error_("timestamp", "a timestamp out of range (" + std::string(msg.substr(0, space)) +
+                               "): the previous one is used");
     msg.remove_prefix(space + 1);
   } else {
     on_error_("timestamp", "a message without a timestamp prefix: the previous one is used");
@@ -175,7 +197,7 @@ void LogDecoder::emit(Stream stream, int64_t ts, std::string_view text, bool tru
 }
 
 void LogDecoder::flush() {
-  if (tty_ && tty_in_text_ && !tty_text_.empty()) tty_message();
+  if (tty_ && (!tty_prefix_.empty() || !tty_text_.empty())) tty_message();
   for (int s = 0; s < 2; ++s) {
     Pending& p = pending_[s];
     if (!p.active) continue;

@@ -38,8 +38,10 @@ class LogDecoder {
   // Returns false when the stream is not what the daemon sends (a frame header with an
   // unknown stream type or non-zero padding): the rest of it cannot be trusted.
   bool feed(std::string_view bytes);
-  // The stream ended inside a frame (a truncated frame).
+  // The stream ended inside a frame (a truncated frame). Never for a TTY, which has none.
   bool inside_frame() const;
+  // What is held for lines not yet complete: at most max_line_bytes and a piece per stream.
+  size_t buffered_bytes() const;
   // The stream ended for good (the container stopped): a last line without a newline is a
   // line. At a rotation this is not called: the piece is read again from the next stream.
   void flush();

@@ -21,7 +21,8 @@ bool digits(std::string_view s, size_t at, size_t n, int& out) {
 
 }  // namespace
 
-std::optional<int64_t> parse_rfc3339_ns(std::string_view s) {
+std::optional<int64_t> parse_rfc3339_ns(std::string_view s, bool* out_of_range) {
+  if (out_of_range != nullptr) *out_of_range = false;
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!digits(s, 0, 4, year) || s.size() < 20 || s[4] != '-' || !digits(s, 5, 2, month) ||
       s[7] != '-' || !digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't') ||
@@ -62,9 +63,11 @@ std::optional<int64_t> parse_rfc3339_ns(std::string_view s) {
     return std::nullopt;
   }
   if (at != s.size()) return std::nullopt;
-  const int64_t seconds = sluice::plugins::days_from_civil(year, month, day) * 86400 + hour * 3600 +
-                          minute * 60 + second - offset_s;
-  return seconds * 1000000000 + fraction;
+  // Go's zero time (year 1) and year 9999 are valid RFC 3339 but not int64 nanoseconds.
+  auto ns = sluice::plugins::epoch_ns(sluice::plugins::days_from_civil(year, month, day),
+                                      hour * 3600 + minute * 60 + second - offset_s, fraction);
+  if (!ns && out_of_range != nullptr) *out_of_range = true;
+  return ns;
 }
 
 std::string since_parameter(int64_t ns) {

@@ -445,6 +445,34 @@ TEST_CASE("docker_source passes a 100 KiB line whole and survives binary output"
   CHECK(long_lines == 2);
 }
 
+TEST_CASE("docker_source delivers a TTY container's last line that has no newline", "[docker]") {
+  const auto& engine = test::DockerEngine::require();
+  test::TempDir dir;
+  test::Containers containers(engine);
+  const unsigned short port = 19468;
+  Sluice sluice(dir, "run", pipeline(dir, engine, "", "127.0.0.1:19468"));
+  // Exits at once: the stream ends with the last line pending in the decoder.
+  containers.run("tty-last", "printf 'first\\nlast, no newline'", {"-t"});
+  containers.run("plain-last", "printf 'plain first\\nplain last, no newline'");
+  REQUIRE(test::wait_until([&] {
+    int found = 0;
+    for (const auto& d : read_delivered(sluice.out())) {
+      found += d.line == "last, no newline" || d.line == "plain last, no newline";
+    }
+    return found == 2;
+  }));
+  std::multiset<std::string> lines;
+  for (const auto& d : read_delivered(sluice.out())) lines.insert(d.line);
+  CHECK(lines.count("first") == 1);
+  CHECK(lines.count("last, no newline") == 1);
+  CHECK(lines.count("plain first") == 1);
+  CHECK(lines.count("plain last, no newline") == 1);
+  // The end of a TTY stream is not a cut frame.
+  CHECK(scrape(port, "sluice_docker_stream_errors_total", "truncated_frame") == 0);
+  CHECK(sluice.stop() == 0);
+  CHECK(sluice.log().find("inside a frame") == std::string::npos);
+}
+
 TEST_CASE("sluice plugin-check passes on docker_source over 100 cycles with containers",
           "[docker]") {
   const auto& engine = test::DockerEngine::require();

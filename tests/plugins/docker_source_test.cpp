@@ -87,6 +87,20 @@ TEST_CASE("docker timestamps parse to nanoseconds, with offsets and short fracti
   CHECK_FALSE(parse_rfc3339_ns("2026-13-23T23:01:32Z"));
   CHECK_FALSE(parse_rfc3339_ns("2026-11-23T23:01:32"));
   CHECK_FALSE(parse_rfc3339_ns("garbage"));
+  // Well formed, but not int64 nanoseconds: never a wrapped-around time.
+  bool out_of_range = false;
+  CHECK_FALSE(parse_rfc3339_ns("0001-01-01T00:00:00Z", &out_of_range));  // Go's zero time
+  CHECK(out_of_range);
+  CHECK_FALSE(parse_rfc3339_ns("9999-12-31T23:59:59Z", &out_of_range));
+  CHECK(out_of_range);
+  CHECK_FALSE(parse_rfc3339_ns("1677-09-21T00:12:43Z", &out_of_range));
+  CHECK(out_of_range);
+  CHECK(parse_rfc3339_ns("2262-04-11T23:47:16.854775807Z", &out_of_range) ==
+        INT64_C(9223372036854775807));
+  CHECK_FALSE(out_of_range);
+  CHECK(parse_rfc3339_ns("1677-09-21T00:12:43.145224192Z") == INT64_MIN);
+  CHECK_FALSE(parse_rfc3339_ns("garbage", &out_of_range));
+  CHECK_FALSE(out_of_range);
   CHECK(since_parameter(kTsNs) == "1795474892.278091305");
   CHECK(since_parameter(5) == "0.000000005");
 }
@@ -171,6 +185,80 @@ TEST_CASE("the decoder passes a stopped container's last line without a newline 
   CHECK(d.lines.empty());
   d.decoder.flush();
   CHECK(d.texts == std::vector<std::string>{"no newline"});
+}
+
+TEST_CASE("the decoder takes an out-of-range timestamp off and counts it", "[docker_source]") {
+  Decoded d(false);
+  d.decoder.feed(frame(1, std::string(kTs) + " before\n"));
+  d.decoder.feed(frame(1, "0001-01-01T00:00:00Z zero time\n"));
+  REQUIRE(d.lines.size() == 2);
+  CHECK(d.texts[1] == "zero time");
+  CHECK(d.lines[1].timestamp_ns == kTsNs);  // the previous one, not year 1754
+  CHECK(d.errors == std::vector<std::string>{"timestamp"});
+}
+
+TEST_CASE("the decoder passes a TTY container's last line without a newline", "[docker_source]") {
+  Decoded d(true);
+  d.decoder.feed(std::string(kTs) + " first\r\n" + kTs + " last, no newline");
+  CHECK(d.texts == std::vector<std::string>{"first"});
+  // A TTY stream has no frames: its end is never inside one.
+  CHECK_FALSE(d.decoder.inside_frame());
+  d.decoder.flush();
+  CHECK(d.texts == std::vector<std::string>{"first", "last, no newline"});
+  CHECK(d.errors.empty());
+}
+
+TEST_CASE("the decoder keeps a TTY's pending prefix at flush", "[docker_source]") {
+  Decoded d(true);
+  d.decoder.feed(std::string(kTs) + " hello\r\n" + "partial");
+  d.decoder.flush();
+  CHECK(d.texts == std::vector<std::string>{"hello", "partial"});
+}
+
+TEST_CASE("the decoder holds a bounded amount of a TTY stream without newlines or timestamps",
+          "[docker_source]") {
+  const size_t max_line = 64 * 1024;
+  Decoded d(true, max_line);
+  const std::string chunk(256 * 1024, 'q');
+  size_t most = 0;
+  for (int i = 0; i < 8; ++i) {
+    d.decoder.feed(chunk);
+    most = std::max(most, d.decoder.buffered_bytes());
+  }
+  CHECK(most <= max_line + LogDecoder::piece_bytes + 64);
+  d.decoder.flush();
+  REQUIRE(d.lines.size() == 1);
+  CHECK(d.lines[0].truncated);
+  CHECK(d.lines[0].text.size() == max_line);
+}
+
+TEST_CASE("the decoder's TTY lines do not depend on how the reads cut the bytes",
+          "[docker_source]") {
+  // Messages with and without timestamps, a space far into a message, a piece, and text
+  // that ends without a newline.
+  const std::string piece(LogDecoder::piece_bytes, 'p');
+  const std::string raw = std::string(kTs) + " one\r\n" + "no timestamp here\r\n" +
+                          std::string(30000, 'n') + " far space\r\n" + kTs + " " + piece + kTs +
+                          " tail\r\n" + std::string(100, 'x') + "\n" + kTs + " end";
+  auto decode = [&](size_t cut) {
+    Decoded d(true);
+    for (size_t at = 0; at < raw.size(); at += cut)
+      d.decoder.feed(std::string_view(raw).substr(at, cut));
+    d.decoder.flush();
+    return d.texts;
+  };
+  const auto whole = decode(raw.size());
+  REQUIRE(whole.size() == 6);
+  CHECK(whole[0] == "one");
+  CHECK(whole[1] == "no timestamp here");
+  CHECK(whole[2] == std::string(30000, 'n') + " far space");
+  CHECK(whole[3] == piece + "tail");
+  CHECK(whole[4] == std::string(100, 'x'));
+  CHECK(whole[5] == "end");
+  for (size_t cut : {1, 2, 7, 39, 40, 41, 1000, 16384, 16385, 65536}) {
+    INFO("reads of " << cut << " bytes");
+    CHECK(decode(cut) == whole);
+  }
 }
 
 TEST_CASE("a resumed stream drops exactly the lines read before, per stream", "[docker_source]") {
