@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "extraction.hpp"
+#include "json_repair.hpp"
 #include "sluice/batch_editor.hpp"
 #include "sluice/plugin.hpp"
 #include "throttled_warning.hpp"
@@ -60,13 +61,16 @@ class JsonParser final : public sluice::Processor {
         timestamp_(sluice::plugins::read_timestamp_setting(cfg)),
         invalid_(ctx.counter("sluice_json_invalid_lines_total",
                              "Lines that were not a JSON object or array, passed on unchanged.")),
+        repaired_(ctx.counter("sluice_json_repaired_lines_total",
+                              "Lines parsed after numbers beyond 64 bits were kept as their "
+                              "text, or lone surrogates and bytes not UTF-8 made U+FFFD.")),
         counts_(ctx) {
     if (auto line = cfg.string("line")) line_ = to_pointer(*line);
     if (timestamp_) time_pointer_ = to_pointer(timestamp_->source);
   }
 
   bool process(sluice::Batch& batch) override {
-    uint64_t invalid = 0;
+    uint64_t invalid = 0, repaired_lines = 0;
     for (const sluice_record_t& r : batch) {
       editor_.add(r);
       std::string_view line(r.line.data, r.line.size);
@@ -75,6 +79,13 @@ class JsonParser final : public sluice::Processor {
           line.size() > big_line ? *(own = std::make_unique<simdjson::dom::parser>()) : parser_;
       simdjson::dom::element doc;
       auto error = parse(parser, line, doc);
+      if (repairable(error)) {
+        // Valid JSON that simdjson cannot hold as it is: parse a repaired copy instead.
+        if (auto repaired = json_parser::repair_json(line)) {
+          error = parse(parser, *repaired, doc);
+          if (error == simdjson::SUCCESS) ++repaired_lines;
+        }
+      }
       if (error == simdjson::SUCCESS && !doc.is_object() && !doc.is_array()) {
         error = simdjson::INCORRECT_TYPE;
       }
@@ -118,11 +129,17 @@ class JsonParser final : public sluice::Processor {
     }
     editor_.commit(batch);
     if (invalid) invalid_.add(static_cast<double>(invalid));
+    if (repaired_lines) repaired_.add(static_cast<double>(repaired_lines));
     counts_.publish();
     return true;
   }
 
  private:
+  static bool repairable(simdjson::error_code error) {
+    return error == simdjson::NUMBER_ERROR || error == simdjson::NUMBER_OUT_OF_RANGE ||
+           error == simdjson::STRING_ERROR || error == simdjson::UTF8_ERROR;
+  }
+
   // simdjson reads a little past the end of its input: parse a padded copy.
   simdjson::error_code parse(simdjson::dom::parser& parser, std::string_view line,
                              simdjson::dom::element& doc) {
@@ -153,7 +170,7 @@ class JsonParser final : public sluice::Processor {
   std::optional<TimestampSetting> timestamp_;
   std::string time_pointer_;
   std::optional<std::string> line_;
-  sluice::Metric invalid_;
+  sluice::Metric invalid_, repaired_;
   sluice::plugins::FieldCounts counts_;
   sluice::plugins::ThrottledWarning warning_;
   simdjson::dom::parser parser_;

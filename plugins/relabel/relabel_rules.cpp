@@ -129,12 +129,16 @@ std::optional<Rule> read_rule(const sluice::Config& cfg) {
 
   RE2::Options options;
   options.set_log_errors(false);
+  // The pattern is checked as written: inside ^(?:...)$ a pattern such as 'a)|(b' would
+  // compile, and mean something else, with its groups renumbered.
+  RE2 plain(pattern, options);
+  if (!plain.ok()) {
+    cfg.error("regex", "invalid RE2 pattern: " + plain.error());
+    return std::nullopt;
+  }
   rule.regex = std::make_unique<RE2>("^(?:" + pattern + ")$", options);
   if (!rule.regex->ok()) {
-    // The error of the pattern as written, not of the anchored one.
-    RE2 plain(pattern, options);
-    cfg.error("regex",
-              "invalid RE2 pattern: " + (plain.ok() ? rule.regex->error() : plain.error()));
+    cfg.error("regex", "invalid RE2 pattern once anchored: " + rule.regex->error());
     return std::nullopt;
   }
   rule.target = Template(rule.target_label, *rule.regex);

@@ -113,27 +113,61 @@ TEST_CASE("json_parser passes lines that are not JSON unchanged and counts them"
   std::string deep(100000, '[');
   std::vector<FakeRecord> in = {
       {"plain text", {{"a", "1"}}, 9},
-      {R"({"level":"info",)"},       // truncated
-      {"{\"level\":\"\xff\xfe\"}"},  // invalid UTF-8
-      {deep},                        // nesting deeper than the parser allows
-      {""},                          // empty
-      {"42"},                        // JSON, but not an object
-      {R"({"level":"ok","n":123456789012345678901234567890})"},  // a number too big for 64 bits
+      {R"({"level":"info",)"},   // truncated
+      {deep},                    // nesting deeper than the parser allows
+      {""},                      // empty
+      {"42"},                    // JSON, but not an object
+      {R"({"level":"x" "y"})"},  // malformed in a string's neighbourhood
+      {"{\"level\":12a3}"},      // malformed in a number
   };
   FakeHost host(descriptor());
   REQUIRE(host.create(lift));
   auto out = host.process(in);
   REQUIRE(out.size() == in.size());
-  for (size_t i = 0; i + 1 < in.size(); ++i) {
+  for (size_t i = 0; i < in.size(); ++i) {
     CHECK(out[i].line == in[i].line);
     CHECK(out[i].labels == in[i].labels);
     CHECK(out[i].timestamp_ns == in[i].timestamp_ns);
   }
-  // simdjson reads a huge integer as a double or refuses it: either way, nothing crashes.
-  CHECK(host.metric("sluice_json_invalid_lines_total") >= in.size() - 2);
+  CHECK(host.metric("sluice_json_invalid_lines_total") == in.size());
+  CHECK(host.metric("sluice_json_repaired_lines_total") == 0);
   bool warned = false;
   for (const auto& l : host.logs()) warned |= l.find("not a JSON object") != std::string::npos;
   CHECK(warned);
+}
+
+TEST_CASE("json_parser lifts the fields of valid JSON that 64 bits or UTF-8 cannot hold",
+          "[json_parser]") {
+  struct Case {
+    std::string value;   // the JSON text of field v
+    std::string lifted;  // what v becomes
+  };
+  const std::vector<Case> cases = {
+      {"18446744073709551616", "18446744073709551616"},  // 2^64: kept as its text
+      {"-9223372036854775809", "-9223372036854775809"},
+      {"123456789012345678901234567890", "123456789012345678901234567890"},
+      {"1e400", "1e400"},
+      {"-1.5E+999", "-1.5E+999"},
+      {R"("\ud83d")", "\xEF\xBF\xBD"},  // a lone high surrogate, as JSON.stringify writes
+      {R"("a\udc00b")",
+       "a\xEF\xBF\xBD"
+       "b"},                                                          // a lone low surrogate
+      {R"("\ud83d\ude00 \ud83d")", "\xF0\x9F\x98\x80 \xEF\xBF\xBD"},  // a pair is kept
+      {"\"\xff\xfe ok\"", "\xEF\xBF\xBD\xEF\xBF\xBD ok"},             // bytes that are not UTF-8
+  };
+  for (const auto& c : cases) {
+    INFO(c.value);
+    FakeHost host(descriptor());
+    REQUIRE(host.create({{"labels", FakeConfig{{"level", "level"}}},
+                         {"metadata", FakeConfig{{"v", "v"}, {"n", "n"}}}}));
+    const std::string line = R"({"level":"warn","v":)" + c.value + R"(,"n":18446744073709551615})";
+    auto out = one(host, {line});
+    CHECK(out.line == line);  // the line itself is never changed
+    CHECK(out.labels == Pairs{{"level", "warn"}});
+    CHECK(out.metadata == Pairs{{"n", "18446744073709551615"}, {"v", c.lifted}});
+    CHECK(host.metric("sluice_json_invalid_lines_total") == 0);
+    CHECK(host.metric("sluice_json_repaired_lines_total") == 1);
+  }
 }
 
 TEST_CASE("json_parser parses a 10 MiB line", "[json_parser]") {

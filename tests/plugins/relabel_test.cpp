@@ -250,6 +250,19 @@ TEST_CASE("relabel reports bad rules by their place in the list", "[relabel]") {
   CHECK(none.config_errors()[0] == "<root>: missing 'rules': a list of relabelling rules");
 }
 
+TEST_CASE("relabel refuses a pattern that is invalid alone, though valid once anchored",
+          "[relabel]") {
+  for (const char* pattern : {"a)|(b", ")(", "x)(?:y"}) {
+    INFO(pattern);
+    FakeHost host(descriptor());
+    CHECK_FALSE(host.create({{"rules", FakeConfig::Maps{{{"source_labels", List{"a"}},
+                                                         {"regex", pattern},
+                                                         {"target_label", "t"}}}}}));
+    REQUIRE(host.config_errors().size() == 1);
+    CHECK(host.config_errors()[0].rfind("rules[0].regex: invalid RE2 pattern: ", 0) == 0);
+  }
+}
+
 TEST_CASE("relabel on an engine of ABI 1.0 says it needs 1.1", "[relabel]") {
   FakeHost host(descriptor());
   host.pretend_host_minor(0);
