@@ -61,8 +61,18 @@ class StdoutSink final : public sluice::Sink {
       }
       if (n < 0 && errno == EINTR && !stop.requested()) continue;
       int err = errno;
-      if (err != last_errno_)
+      if (err == EPIPE) {
+        // Its reader has gone (`sluice run | head`): nothing written from now on can arrive,
+        // so the run ends, as a Unix tool's would, rather than fail every batch forever.
+        if (!ended_run_) {
+          ended_run_ = true;
+          ctx_.end_run(
+              "standard output was closed by its reader; what was not written "
+              "stays unacknowledged, for the next start to read again");
+        }
+      } else if (err != last_errno_) {
         ctx_.error(std::string("cannot write to standard output: ") + std::strerror(err));
+      }
       last_errno_ = err;
       return false;
     }
@@ -74,6 +84,7 @@ class StdoutSink final : public sluice::Sink {
   Format format_ = Format::text;
   sluice::Metric write_errors_;
   int last_errno_ = 0;
+  bool ended_run_ = false;
 };
 
 }  // namespace

@@ -91,13 +91,36 @@ TEST_CASE("stdout_sink writes each batch and acknowledges it after the write", "
         "{\"timestamp\":\"1970-01-01T00:00:00.000000000Z\",\"labels\":{},\"line\":\"third\"}\n");
 }
 
-TEST_CASE("a write error fails the batch, is reported once, and the sink keeps going",
-          "[stdout_sink]") {
+TEST_CASE("a closed standard output fails the batches and ends the run once", "[stdout_sink]") {
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
-  ::close(fds[0]);  // nobody reads: every write fails with EPIPE
+  ::close(fds[0]);  // its reader has gone: every write fails with EPIPE
   {
     StdoutRedirect redirect(fds[1]);
+    FakeHost host(descriptor());
+    REQUIRE(host.create({}));
+    REQUIRE(host.start());
+    host.push({{"lost", {}}});
+    host.push({{"also lost", {}}});
+    REQUIRE(host.wait_for_finished(2));
+    // Failed, not delivered: their sources read them again at the next start.
+    CHECK(host.outcomes() ==
+          std::vector<sluice_outcome_t>{SLUICE_OUTCOME_FAILED, SLUICE_OUTCOME_FAILED});
+    CHECK(host.metric("sluice_stdout_write_errors_total") == 2);
+    auto ended = host.end_run_requests();
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0].find("standard output was closed") != std::string::npos);
+    CHECK(host.stop());
+  }
+  ::close(fds[1]);
+}
+
+TEST_CASE("a write error fails the batch, is reported once, and the sink keeps going",
+          "[stdout_sink]") {
+  int full = ::open("/dev/full", O_WRONLY);
+  REQUIRE(full >= 0);
+  {
+    StdoutRedirect redirect(full);
     FakeHost host(descriptor());
     REQUIRE(host.create({}));
     REQUIRE(host.start());
@@ -109,10 +132,11 @@ TEST_CASE("a write error fails the batch, is reported once, and the sink keeps g
     CHECK(host.metric("sluice_stdout_write_errors_total") == 2);
     auto logs = host.logs();
     REQUIRE(logs.size() == 1);
-    CHECK(logs[0].find("Broken pipe") != std::string::npos);
+    CHECK(logs[0].find("No space left on device") != std::string::npos);
+    CHECK(host.end_run_requests().empty());  // a full disk may pass: the run goes on
     CHECK(host.stop());
   }
-  ::close(fds[1]);
+  ::close(full);
 }
 
 TEST_CASE("stdout_sink refuses an unknown format", "[stdout_sink]") {

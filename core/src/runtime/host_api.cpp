@@ -38,6 +38,13 @@ auto guarded(F&& f, decltype(f()) on_error) noexcept -> decltype(f()) {
   }
 }
 
+void cb_end_run(sluice_context_host_ptr ctx, sluice_str_t reason) {
+  try {
+    instance(ctx).end_run(sv(reason));
+  } catch (...) {
+  }
+}
+
 void cb_log(sluice_context_host_ptr ctx, sluice_log_level_t level, sluice_str_t message) {
   try {
     auto lvl = spdlog::level::info;
@@ -360,6 +367,7 @@ const sluice_host_api_t table = [] {
   t.callback_batch_hold = cb_batch_hold;
   t.callback_hold_attach = cb_hold_attach;
   t.callback_hold_release = cb_hold_release;
+  t.callback_end_run = cb_end_run;
   return t;
 }();
 

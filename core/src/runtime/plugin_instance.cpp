@@ -152,6 +152,11 @@ void PluginInstance::record_violation(const std::string& kind, const std::string
   if (on_violation_) on_violation_();
 }
 
+void PluginInstance::end_run(std::string_view reason) {
+  logger_->error("ends the run: {}", reason);
+  if (on_end_run_) on_end_run_(settings_.id + ": " + std::string(reason));
+}
+
 void PluginInstance::destroy() {
   if (self_ == nullptr) return;
   if (state_ == InstanceState::violated) {
@@ -248,7 +253,10 @@ sluice_status_t PluginInstance::take(int64_t timeout_ms, Batch** out) {
   std::unique_ptr<Batch> batch;
   auto r = inbox_->pop(batch, std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms),
                        take_stop_.get_token());
-  if (counters_.queue_events) counters_.queue_events->Set(static_cast<double>(inbox_->events()));
+  if (counters_.queue_events) {
+    counters_.queue_events->Set(static_cast<double>(inbox_->events()));
+    counters_.queue_bytes->Set(static_cast<double>(inbox_->bytes()));
+  }
   if (r == BatchQueue::Pop::timeout) return SLUICE_TIMEOUT;
   if (r == BatchQueue::Pop::closed) return SLUICE_STOPPED;
   counters_.received->Increment(static_cast<double>(batch->size()));

@@ -83,11 +83,16 @@ class PluginInstance {
   void set_inbox(BatchQueue* inbox) { inbox_ = inbox; }
   // Called when a violation is recorded (the engine may decide to exit).
   void set_violation_handler(std::function<void()> handler) { on_violation_ = std::move(handler); }
+  // Called when the plugin asks to end the run (ABI 1.3), with its reason.
+  void set_end_run_handler(std::function<void(const std::string&)> handler) {
+    on_end_run_ = std::move(handler);
+  }
   bool process(Batch& batch);
   // Processors (ABI 1.2): whether the plugin has on_flush, and the call, on an empty batch.
   bool has_flush() const { return d_.on_flush != nullptr; }
   bool flush(Batch& batch, bool final);
   void record_violation(const std::string& kind, const std::string& message);
+  void end_run(std::string_view reason);
 
   InstanceState state() const { return state_.load(); }
   const std::string& id() const { return settings_.id; }
@@ -128,6 +133,7 @@ class PluginInstance {
   BatchQueue* inbox_ = nullptr;
   std::stop_source take_stop_;  // ends take: requested by retire and by stop
   std::function<void()> on_violation_;
+  std::function<void(const std::string&)> on_end_run_;
 
   std::mutex taken_mutex_;
   std::unordered_set<Batch*> taken_;  // batches a sink holds and has not finished

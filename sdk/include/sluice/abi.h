@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define SLUICE_ABI_MAJOR 1
-#define SLUICE_ABI_MINOR 2
+#define SLUICE_ABI_MINOR 3
 
 /* The one symbol a plugin library exports. */
 #define SLUICE_PLUGIN_ENTRY_SYMBOL "sluice_plugin_entry"
@@ -206,8 +206,8 @@ typedef struct sluice_host_api_t {
   /* The mapping at position index of a sequence under key (a list of rules, say), read with
    * the same callbacks; NULL past the end, when absent, or when the item is not a mapping
    * (which is reported). Owned by the host, valid as long as cfg. */
-  sluice_config_host_ptr (*callback_config_list_child)(sluice_config_host_ptr cfg,
-                                                       const char* key, size_t index);
+  sluice_config_host_ptr (*callback_config_list_child)(sluice_config_host_ptr cfg, const char* key,
+                                                       size_t index);
 
   /* ---- ABI 1.2 ---- */
   /* Processors that carry records into a later batch (multiline joins): keeps the
@@ -222,6 +222,12 @@ typedef struct sluice_host_api_t {
   void (*callback_hold_attach)(sluice_hold_host_ptr hold, sluice_batch_host_ptr batch);
   /* Ends the hold with an outcome of its own: DELIVERED for records dropped on purpose. */
   void (*callback_hold_release)(sluice_hold_host_ptr hold, sluice_outcome_t outcome);
+
+  /* ---- ABI 1.3 ---- */
+  /* The instance cannot go on, and the run should not either (stdout_sink when its reader
+   * has gone, as `sluice run | head` does): the host logs reason, stops the pipeline as at
+   * SIGTERM, and exits non-zero. What was not delivered stays unacknowledged. */
+  void (*callback_end_run)(sluice_context_host_ptr ctx, sluice_str_t reason);
 } sluice_host_api_t;
 
 /* Whether a host table has a service: plugins built against a newer minor check before

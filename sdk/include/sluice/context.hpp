@@ -204,6 +204,17 @@ class Context {
     return Hold(host_, host_->callback_batch_hold(ctx_, batch.raw()));
   }
 
+  // The instance cannot go on, nor the run (ABI 1.3): the engine stops the pipeline and
+  // exits non-zero. On an older engine the reason is logged as an error, and false returned.
+  bool end_run(const std::string& reason) const {
+    if (!SLUICE_HOST_HAS(host_, callback_end_run)) {
+      error(reason);
+      return false;
+    }
+    host_->callback_end_run(ctx_, {reason.data(), reason.size()});
+    return true;
+  }
+
  private:
   struct Thunk {
     const sluice_host_api_t* host;

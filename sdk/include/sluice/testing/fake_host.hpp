@@ -100,6 +100,7 @@ class FakeHost {
     api_.callback_batch_hold = &cb_batch_hold;
     api_.callback_hold_attach = &cb_hold_attach;
     api_.callback_hold_release = &cb_hold_release;
+    api_.callback_end_run = &cb_end_run;
     api_.callback_metric_new = &cb_metric_new;
     api_.callback_metric_record = &cb_metric_record;
     api_.callback_state_dir = &cb_state_dir;
@@ -121,6 +122,8 @@ class FakeHost {
       api_.struct_size = offsetof(sluice_host_api_t, callback_config_list_child);
     } else if (minor < 2) {
       api_.struct_size = offsetof(sluice_host_api_t, callback_batch_hold);
+    } else if (minor < 3) {
+      api_.struct_size = offsetof(sluice_host_api_t, callback_end_run);
     }
   }
 
@@ -273,6 +276,11 @@ class FakeHost {
   std::vector<std::string> logs() const {
     std::lock_guard lock(mutex_);
     return logs_;
+  }
+  // The reasons the plugin gave for ending the run (ABI 1.3), in order.
+  std::vector<std::string> end_run_requests() const {
+    std::lock_guard lock(mutex_);
+    return end_runs_;
   }
   // The sum of a metric's records (counters), or its last value (gauges); 0 if unknown.
   double metric(const std::string& name) const {
@@ -495,6 +503,10 @@ class FakeHost {
     uint64_t id = end_hold(hp);
     h->attached_[reinterpret_cast<Batch*>(b)->id].push_back(id);
   }
+  static void cb_end_run(sluice_context_host_ptr c, sluice_str_t reason) {
+    std::lock_guard lock(host(c).mutex_);
+    host(c).end_runs_.push_back(sv(reason));
+  }
   static void cb_hold_release(sluice_hold_host_ptr hp, sluice_outcome_t outcome) {
     std::lock_guard owners(hold_owner_mutex_);
     FakeHost* h = owner_of(hp);
@@ -689,6 +701,7 @@ class FakeHost {
   static inline std::mutex hold_owner_mutex_;
   static inline std::map<FakeHold*, FakeHost*> hold_owner_;
   std::vector<std::string> logs_;
+  std::vector<std::string> end_runs_;
   std::list<Metric> metrics_;
 };
 
