@@ -67,8 +67,7 @@ Engine::~Engine() {
 }
 
 bool Engine::load(PipelineConfig config, Diagnostics& diags) {
-  catalog_ = PluginCatalog::discover(plugin_search_path(options_.plugin_dirs, config.plugin_dirs));
-  for (const auto& r : catalog_.refused()) engine_logger()->debug("plugin refused: {}", r.reason);
+  catalog_ = discover_plugins(config);
   exit_on_violation_ = config.lifecycle.on_violation == OnViolation::exit;
   graph_ = std::make_unique<Graph>(std::move(config), metrics_);
   if (!graph_->build(catalog_, diags)) {
@@ -79,7 +78,35 @@ bool Engine::load(PipelineConfig config, Diagnostics& diags) {
     violations_.fetch_add(1);
     if (on_violation_) on_violation_();
   });
+  graph_->set_end_run_handler([this](const std::string& reason) {
+    {
+      std::lock_guard lock(end_run_mutex_);
+      if (!end_run_reason_.empty()) return;  // the first reason is the one to tell
+      end_run_reason_ = reason;
+    }
+    if (on_end_run_) on_end_run_();
+  });
   return true;
+}
+
+PluginCatalog Engine::discover_plugins(const PipelineConfig& config) {
+  std::set<std::string> types;
+  for (const auto& n : config.nodes) types.insert(n.type);
+  auto catalog =
+      PluginCatalog::discover(plugin_search_path(options_.plugin_dirs, config.plugin_dirs), types);
+  // Each refusal is said once, with its reason: a refused directory or file may be why a
+  // plugin of the same name comes from a later directory, or is not found at all.
+  std::lock_guard lock(refusals_mutex_);
+  for (const auto& r : catalog.refused()) {
+    if (refusals_told_.insert(r.reason).second)
+      engine_logger()->warn("plugin refused: {}", r.reason);
+  }
+  return catalog;
+}
+
+std::string Engine::end_run_reason() const {
+  std::lock_guard lock(end_run_mutex_);
+  return end_run_reason_;
 }
 
 bool Engine::start(std::string& error) {
@@ -144,8 +171,7 @@ bool Engine::reload(PipelineConfig next, Diagnostics& diags, ReloadReport& repor
   }
   // Found anew: a plugin directory may have changed, and a library replaced on disk is loaded
   // again (an unchanged one is the same library, and its nodes stay as they are).
-  auto catalog =
-      PluginCatalog::discover(plugin_search_path(options_.plugin_dirs, next.plugin_dirs));
+  auto catalog = discover_plugins(next);
   bool exit_on_violation = next.lifecycle.on_violation == OnViolation::exit;
   if (!graph_->reload(std::move(next), catalog, diags, report)) {
     metrics_.reload(false);

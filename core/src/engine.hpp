@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,10 @@ class Engine {
   // Called (from any thread) when a lifecycle violation is recorded.
   void set_violation_handler(std::function<void()> handler) { on_violation_ = std::move(handler); }
   bool violated() const { return violations_.load() > 0; }
+  // Called (from any thread) when a node asks to end the run, with the node's reason.
+  void set_end_run_handler(std::function<void()> handler) { on_end_run_ = std::move(handler); }
+  // Why a node ended the run; empty when none did.
+  std::string end_run_reason() const;
   // The running config's lifecycle.on_violation is exit (it may change on reload).
   bool exit_on_violation() const { return exit_on_violation_.load(); }
 
@@ -58,6 +63,9 @@ class Engine {
   std::string graph_json();
 
  private:
+  // Finds the plugins config names, and logs each refusal not logged before.
+  PluginCatalog discover_plugins(const PipelineConfig& config);
+
   EngineOptions options_;
   Metrics metrics_;
   PluginCatalog catalog_;
@@ -67,6 +75,11 @@ class Engine {
   std::atomic<int> violations_{0};
   std::atomic<bool> exit_on_violation_{false};
   std::function<void()> on_violation_;
+  std::function<void()> on_end_run_;
+  mutable std::mutex end_run_mutex_;
+  std::string end_run_reason_;
+  std::mutex refusals_mutex_;
+  std::set<std::string> refusals_told_;
   std::mutex reload_mutex_;  // one reload at a time, and none against start or stop
   std::mutex reload_handler_mutex_;
   std::function<ApiResponse()> reload_handler_;

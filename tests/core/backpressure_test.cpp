@@ -65,3 +65,45 @@ sinks:
   std::set<std::string> unique(lines.begin(), lines.end());
   CHECK(unique.size() == 100000);
 }
+
+TEST_CASE("a queue of long lines behind a slow sink stays within its bytes", "[backpressure]") {
+  test::TempDir dir;
+  // 400 lines of 256 KiB: 100 MiB, which a bound of 10,000 records alone would all let in.
+  auto engine = test::start_engine(dir, R"(sources:
+  gen:
+    type: demo_source
+    rate: 0
+    count: 400
+    batch_size: 4
+    line: "record {seq} )" + std::string(256 << 10, 'q') +
+                                            R"("
+sinks:
+  slow:
+    type: capture_sink
+    inputs: [gen]
+    path: /dev/null
+    delay: 20ms
+    buffer:
+      max_bytes: 8MiB
+)");
+  auto& m = engine->metrics();
+  auto delivered = [&] {
+    return test::metric_value(m, "sluice_demo_acknowledged_events_total",
+                              {{"outcome", "delivered"}});
+  };
+  const size_t rss_start = test::rss_kib();
+  size_t rss_peak = rss_start, bytes_peak = 0;
+  REQUIRE(test::wait_until(
+      [&] {
+        rss_peak = std::max(rss_peak, test::rss_kib());
+        bytes_peak = std::max(bytes_peak, engine->graph()->inbox("slow")->bytes());
+        return delivered() == 400;
+      },
+      std::chrono::seconds(60)));
+  CHECK(bytes_peak <= size_t{8} << 20);
+  CHECK(bytes_peak >= size_t{6} << 20);  // it was full: the source was held back
+  CHECK(engine->graph()->inbox("slow")->peak_events() <= 32);
+  CHECK(rss_peak - rss_start < 48 * 1024);
+  CHECK(test::metric_value(m, "sluice_queue_bytes", {{"component_id", "slow"}}) <= 8 << 20);
+  engine->stop();
+}

@@ -19,7 +19,58 @@ std::unique_ptr<Batch> batch_of(size_t n) {
                                     sluice_record_t{0, {line.data(), 1}, nullptr, 0, nullptr, 0});
   return Batch::copy_of(recs.data(), recs.size(), nullptr);
 }
+// n records of one line of line_bytes bytes each.
+std::unique_ptr<Batch> batch_of_lines(size_t n, size_t line_bytes) {
+  static const std::string line(1 << 20, 'y');
+  std::vector<sluice_record_t> recs(
+      n, sluice_record_t{0, {line.data(), line_bytes}, nullptr, 0, nullptr, 0});
+  return Batch::copy_of(recs.data(), recs.size(), nullptr);
+}
 }  // namespace
+
+TEST_CASE("a queue of long lines is bounded by its bytes, not only its records", "[queue]") {
+  // 10,000 records of 256 KiB would be 2.5 GiB; the bytes bound holds it to 4 MiB.
+  const size_t max_bytes = 4 << 20;
+  BatchQueue q(10'000, max_bytes);
+  std::stop_source stop;
+  size_t pushed = 0;
+  for (;;) {
+    auto b = batch_of_lines(1, 256 << 10);
+    if (!q.try_push(b)) break;
+    ++pushed;
+    REQUIRE(pushed < 1000);
+  }
+  CHECK(q.bytes() <= max_bytes);
+  CHECK(q.bytes() > max_bytes - (257 << 10));
+  CHECK(pushed == q.events());
+  CHECK(pushed < 16);
+
+  // A blocked producer goes in once half the bytes are free, and the bytes are given back.
+  std::atomic<bool> returned{false};
+  auto waiting = batch_of_lines(1, 256 << 10);
+  std::thread producer([&] {
+    q.push(waiting, stop.get_token());
+    returned = true;
+  });
+  CHECK_FALSE(sluice::test::wait_until([&] { return returned.load(); }, 100ms));
+  std::unique_ptr<Batch> out;
+  while (!returned.load()) {
+    REQUIRE(q.pop(out, 1s, stop.get_token()) == BatchQueue::Pop::item);
+    out.reset();
+    if (q.events() == 0) break;
+  }
+  producer.join();
+  CHECK(returned);
+  while (q.pop(out, 10ms, stop.get_token()) == BatchQueue::Pop::item) out.reset();
+  CHECK(q.bytes() == 0);
+  CHECK(q.events() == 0);
+
+  // One batch over the whole bound still goes into an empty queue, alone.
+  auto huge = batch_of_lines(8, 1 << 20);
+  CHECK(q.try_push(huge));
+  auto small = batch_of_lines(1, 10);
+  CHECK_FALSE(q.try_push(small));
+}
 
 TEST_CASE("a producer faster than its consumer never takes the queue over its bound", "[queue]") {
   BatchQueue q(100);
@@ -156,7 +207,7 @@ struct Consumer {
 }  // namespace
 
 TEST_CASE("a consumer that just took a batch lingers until half the room is taken", "[queue]") {
-  BatchQueue q(100, std::chrono::hours(1));
+  BatchQueue q(100, BatchQueue::default_max_bytes, std::chrono::hours(1));
   std::stop_source stop;
   auto first = batch_of(10);
   REQUIRE(q.push(first, stop.get_token()));
@@ -182,7 +233,7 @@ TEST_CASE("a batch after a pause is taken at once, and a lingering consumer take
           "[queue]") {
   std::stop_source stop;
   SECTION("a consumer that has taken nothing yet waits idle: any push wakes it") {
-    BatchQueue q(100, std::chrono::hours(1));
+    BatchQueue q(100, BatchQueue::default_max_bytes, std::chrono::hours(1));
     Consumer consumer(q);
     auto lone = batch_of(1);
     REQUIRE(q.push(lone, stop.get_token()));
@@ -191,7 +242,7 @@ TEST_CASE("a batch after a pause is taken at once, and a lingering consumer take
     CHECK(q.consumers_lingering() == 0);
   }
   SECTION("a lingering consumer takes a lone batch when its linger ends") {
-    BatchQueue q(100, 20ms);
+    BatchQueue q(100, BatchQueue::default_max_bytes, 20ms);
     auto first = batch_of(1);
     REQUIRE(q.push(first, stop.get_token()));
     std::unique_ptr<Batch> taken;
@@ -205,7 +256,7 @@ TEST_CASE("a batch after a pause is taken at once, and a lingering consumer take
 }
 
 TEST_CASE("a lingering consumer returns at once on stop and on close", "[queue]") {
-  BatchQueue q(100, std::chrono::hours(1));
+  BatchQueue q(100, BatchQueue::default_max_bytes, std::chrono::hours(1));
   std::stop_source stop;
   auto linger = [&] {
     auto b = batch_of(1);

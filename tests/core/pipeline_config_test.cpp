@@ -107,6 +107,48 @@ sinks:
   CHECK(d.column == 3);
 }
 
+namespace {
+// A source, a chain of count filters, each the input of the next, and a sink; with a cycle,
+// the first filter also takes the last as an input.
+std::string chain(size_t count, bool cycle) {
+  std::string yaml = "sources:\n  gen:\n    type: demo_source\nprocessors:\n";
+  for (size_t i = 0; i < count; ++i) {
+    std::string input = i == 0 ? (cycle ? "[gen, p" + std::to_string(count - 1) + "]" : "[gen]")
+                               : "[p" + std::to_string(i - 1) + "]";
+    yaml += "  p" + std::to_string(i) + ":\n    type: filter\n    inputs: " + input + "\n";
+  }
+  yaml +=
+      "sinks:\n  out:\n    type: stdout_sink\n    inputs: [p" + std::to_string(count - 1) + "]\n";
+  return yaml;
+}
+}  // namespace
+
+TEST_CASE("a chain of thousands of processors is checked without deep recursion", "[config]") {
+  // The graph check once recursed per node and overflowed the stack near 29,000 nodes.
+  core::Diagnostics diags;
+  auto config =
+      core::load_pipeline_text(chain(core::max_pipeline_nodes - 2, false), "p.yaml", diags);
+  INFO(diags.to_string());
+  REQUIRE(config);
+  REQUIRE(config->nodes.size() == core::max_pipeline_nodes);
+  CHECK(config->nodes.front().id == "gen");
+  CHECK(config->nodes.back().id == "out");
+  CHECK(config->nodes[5000].id == "p4999");  // each after its inputs
+
+  auto cyclic = check(chain(5000, true));
+  const auto& d = find(cyclic, "cycle");
+  // Named by its ends, not by all 5,000 nodes.
+  CHECK(d.message.find("... (4989 more) ->") != std::string::npos);
+  CHECK(d.message.size() < 300);
+}
+
+TEST_CASE("a pipeline of more nodes than the limit is refused with the count", "[config]") {
+  auto diags = check(chain(core::max_pipeline_nodes, false));
+  REQUIRE(diags.size() == 1);
+  CHECK(find(diags, "at most 10000").message ==
+        "the pipeline has 10002 nodes; at most 10000 are allowed");
+}
+
 TEST_CASE("a duplicate id is reported at its second definition", "[config]") {
   std::string yaml = std::string(valid) + "  gen:\n    type: stdout_sink\n    inputs: [keep]\n";
   auto diags = check(yaml);

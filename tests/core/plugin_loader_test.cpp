@@ -87,17 +87,17 @@ TEST_CASE("a plugin file or directory writable by others is refused", "[loader]"
 
   ::chmod(copy.c_str(), 0755);
   ::chmod(dir.path().c_str(), 0777);
-  auto catalog = core::PluginCatalog::discover({dir.path().string()});
+  auto catalog = core::PluginCatalog::discover({dir.path().string()}, {"demo_source"});
   CHECK(catalog.plugins().empty());
   REQUIRE(catalog.refused().size() == 1);
   CHECK(catalog.refused()[0].reason.find("plugin directory refused") != std::string::npos);
   ::chmod(dir.path().c_str(), 0700);
-  catalog = core::PluginCatalog::discover({dir.path().string()});
+  catalog = core::PluginCatalog::discover({dir.path().string()}, {"demo_source"});
   CHECK(catalog.find("demo_source"));
 }
 
 TEST_CASE("discovery lists good plugins and every refused file with its reason", "[loader]") {
-  auto catalog = core::PluginCatalog::discover({test::test_plugin_dir()});
+  auto catalog = core::PluginCatalog::discover_all({test::test_plugin_dir()});
   CHECK(catalog.find("capture_sink"));
   CHECK_FALSE(catalog.find("bad_abi_major"));
   std::vector<std::string> refused;
@@ -106,6 +106,34 @@ TEST_CASE("discovery lists good plugins and every refused file with its reason",
   CHECK_THAT(refused, Catch::Matchers::VectorContains(std::string("not_a_plugin.so")));
   CHECK_THAT(refused, Catch::Matchers::VectorContains(std::string("small_descriptor.so")));
   CHECK_THAT(refused, Catch::Matchers::VectorContains(std::string("lying_size.so")));
+}
+
+TEST_CASE("a config's plugins are found by file name, and no other library is opened", "[loader]") {
+  auto catalog = core::PluginCatalog::discover({test::test_plugin_dir(), test::plugin_dir()},
+                                               {"capture_sink", "demo_source", "no_such"});
+  CHECK(catalog.find("capture_sink"));
+  CHECK(catalog.find("demo_source"));
+  CHECK(catalog.plugins().size() == 2);
+  // The broken libraries beside them were never opened, so never refused.
+  CHECK(catalog.refused().empty());
+  const std::string why = catalog.explain_missing("no_such");
+  CHECK(why.find("no no_such.so or libno_such.so was found in: " + test::test_plugin_dir()) !=
+        std::string::npos);
+  CHECK(catalog.explain_missing("capture_snk").find("did you mean 'capture_sink'") !=
+        std::string::npos);
+}
+
+TEST_CASE("a file named for one plugin that holds another is refused", "[loader]") {
+  test::TempDir dir;
+  ::chmod(dir.path().c_str(), 0700);
+  fs::copy_file(test::plugin_dir() + "/demo_source.so", dir.file("stdout_sink.so"));
+  auto catalog =
+      core::PluginCatalog::discover({dir.path().string(), test::plugin_dir()}, {"stdout_sink"});
+  REQUIRE(catalog.find("stdout_sink"));
+  CHECK(catalog.find("stdout_sink")->path == test::plugin_dir() + "/stdout_sink.so");
+  REQUIRE(catalog.refused().size() == 1);
+  CHECK(catalog.refused()[0].reason.find("holds plugin 'demo_source', not 'stdout_sink'") !=
+        std::string::npos);
 }
 
 TEST_CASE("a plugin whose kind differs from its config section is refused", "[loader]") {

@@ -1,6 +1,7 @@
 // The sluice binary as a person uses it: the quickstart, validate, plugins, plugin-check,
 // and shutdown by signal.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -118,6 +119,88 @@ sinks:
   std::string err = test::read_file(dir.file("err"));
   CHECK(err.find("lifecycle violation (stop_deadline)") != std::string::npos);
   CHECK(err.find("stubborn") != std::string::npos);
+}
+
+TEST_CASE("a run whose standard output is closed ends, non-zero, saying why", "[cli]") {
+  test::TempDir dir;
+  test::write_file(dir.file("p.yaml"), "data_dir: " + dir.file("data") + R"(
+api:
+  enabled: false
+sources:
+  demo:
+    type: demo_source
+    rate: 0
+sinks:
+  out:
+    type: stdout_sink
+    inputs: [demo]
+)");
+  // `sluice run | head -1`, as a person would type it.
+  auto r = test::run({"/bin/bash", "-c",
+                      "set -o pipefail; \"$0\" run -c \"$1\" 2>\"$2\" | head -1 >/dev/null; "
+                      "echo \"status=${PIPESTATUS[0]}\"",
+                      bin(), dir.file("p.yaml"), dir.file("err")},
+                     60s);
+  INFO(test::read_file(dir.file("err")));
+  CHECK(r.out == "status=1\n");
+  std::string err = test::read_file(dir.file("err"));
+  CHECK(err.find("the run was ended by out: standard output was closed") != std::string::npos);
+}
+
+TEST_CASE("validate and run open only the plugins a config names", "[cli]") {
+  test::TempDir dir;
+  fs::create_directory(dir.file("plugins"));
+  ::chmod(dir.file("plugins").c_str(), 0700);
+  for (const char* name : {"demo_source.so", "stdout_sink.so"})
+    fs::copy_file(test::plugin_dir() + "/" + name, dir.file("plugins/") + name);
+  // A library no config names, whose constructor aborts the process that loads it.
+  fs::copy_file(SLUICE_TEST_CRASHING_PLUGIN, dir.file("plugins/crashing_constructor.so"));
+  test::write_file(dir.file("p.yaml"), R"(sources:
+  gen:
+    type: demo_source
+sinks:
+  out:
+    type: stdout_sink
+    inputs: [gen]
+)");
+  auto r =
+      test::run({bin(), "validate", "-c", dir.file("p.yaml"), "--plugin-dir", dir.file("plugins")});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("valid (2 nodes)") != std::string::npos);
+}
+
+TEST_CASE("a plugin directory refused as unsafe is said, with its reason", "[cli]") {
+  test::TempDir dir;
+  const std::string open_dir = dir.file("open");
+  fs::create_directory(open_dir);
+  fs::copy_file(test::test_plugin("capture_sink"), open_dir + "/capture_sink.so");
+  ::chmod(open_dir.c_str(), 0777);
+  test::write_file(dir.file("p.yaml"), R"(sources:
+  gen:
+    type: demo_source
+sinks:
+  out:
+    type: capture_sink
+    inputs: [gen]
+    path: /dev/null
+)");
+  // Nothing else to fall back to: the error says why, not only that nothing was found.
+  auto alone = test::run({bin(), "validate", "-c", dir.file("p.yaml"), "--plugin-dir", open_dir});
+  CHECK(alone.exit_code == 2);
+  CHECK(alone.err.find(open_dir + ": plugin directory refused: writable by others") !=
+        std::string::npos);
+  CHECK(alone.err.find("unknown plugin type 'capture_sink'") != std::string::npos);
+  CHECK(alone.err.find("a directory that may hold it was refused") != std::string::npos);
+
+  // With the same plugin in a later directory, that one is used, and the refusal is said.
+  auto fallback = test::run({bin(), "validate", "-c", dir.file("p.yaml"), "--plugin-dir", open_dir,
+                             "--plugin-dir", test_dirs()});
+  INFO(fallback.err);
+  CHECK(fallback.exit_code == 0);
+  CHECK(fallback.err.find("plugin refused: " + open_dir + ": plugin directory refused") !=
+        std::string::npos);
+  ::chmod(open_dir.c_str(), 0700);
 }
 
 TEST_CASE("every config in configs/ validates", "[cli]") {

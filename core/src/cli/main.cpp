@@ -130,6 +130,7 @@ int cmd_run(const cli::Arguments& a) {
   engine.set_violation_handler([&signals, &engine] {
     if (engine.exit_on_violation()) signals.request();
   });
+  engine.set_end_run_handler([&signals] { signals.request(); });
   auto log = core::engine_logger();
   std::string error;
   if (!engine.start(error)) {
@@ -155,6 +156,11 @@ int cmd_run(const cli::Arguments& a) {
   engine.set_reload_handler(nullptr);
   reloader.stop();
   engine.stop();
+  if (auto reason = engine.end_run_reason(); !reason.empty()) {
+    // What was not delivered stays unacknowledged: the next start reads it again.
+    log->error("the run was ended by {}", reason);
+    return exit_failure;
+  }
   if (engine.violated()) {
     log->error("lifecycle violations were recorded; see the lines above");
     if (engine.exit_on_violation()) return exit_failure;
@@ -171,7 +177,7 @@ int cmd_plugins(const cli::Arguments& a) {
     from_config = config->plugin_dirs;
   }
   auto dirs = core::plugin_search_path(a.plugin_dirs, from_config);
-  auto catalog = core::PluginCatalog::discover(dirs);
+  auto catalog = core::PluginCatalog::discover_all(dirs);
   std::printf("%-20s %-10s %-10s %s\n", "NAME", "KIND", "VERSION", "PATH");
   for (const auto& p : catalog.plugins()) {
     std::printf("%-20s %-10s %-10s %s\n", p->name.c_str(), core::kind_name(p->descriptor.kind),

@@ -89,7 +89,7 @@ void read_api(const YamlReader& r, const YAML::Node& n, PipelineConfig& out) {
 void read_buffer(const YamlReader& r, const YAML::Node& n, const std::string& path,
                  NodeConfig& node) {
   if (!r.is_map(n, path)) return;
-  static const std::vector<std::string> known = {"max_events", "when_full"};
+  static const std::vector<std::string> known = {"max_events", "max_bytes", "when_full"};
   for (const auto& kv : n) {
     std::string key = kv.first.Scalar();
     if (key == "max_events") {
@@ -98,6 +98,14 @@ void read_buffer(const YamlReader& r, const YAML::Node& n, const std::string& pa
           r.error(kv.second, path + ".max_events", "must be at least 1");
         } else {
           node.max_events = static_cast<size_t>(*v);
+        }
+      }
+    } else if (key == "max_bytes") {
+      if (auto v = r.bytes(kv.second, path + ".max_bytes")) {
+        if (*v < 1024) {
+          r.error(kv.second, path + ".max_bytes", "must be at least 1KiB");
+        } else {
+          node.max_bytes = static_cast<size_t>(*v);
         }
       }
     } else if (key == "when_full") {
@@ -215,33 +223,62 @@ void check_graph(const YamlReader& r, std::vector<NodeConfig>& nodes) {
   }
   if (!inputs_ok) return;
 
-  // Depth-first search; a node met again while on the stack closes a cycle.
+  // Depth-first search, on a stack of its own rather than the call stack (a chain of many
+  // thousand processors must not overflow it); a node met again while on the path closes a
+  // cycle. Each node and each edge is visited once.
   enum class Mark { none, active, done };
   std::vector<Mark> marks(nodes.size(), Mark::none);
+  std::vector<std::vector<size_t>> inputs(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    for (const auto& in : nodes[i].inputs) inputs[i].push_back(index.at(in));
+  }
   std::vector<size_t> order;
-  std::vector<size_t> stack;
-  bool cycle_reported = false;
-  auto visit = [&](auto&& self, size_t i) -> void {
-    if (marks[i] == Mark::done) return;
-    if (marks[i] == Mark::active) {
-      if (cycle_reported) return;
-      cycle_reported = true;
-      auto from = std::find(stack.begin(), stack.end(), i);
-      std::string loop;
-      for (auto it = from; it != stack.end(); ++it) loop += nodes[*it].id + " -> ";
-      loop += nodes[i].id;
-      r.diags().add({r.file(), nodes[i].line, nodes[i].column, nodes[i].path() + ".inputs",
-                     "the graph has a cycle: " + loop});
-      return;
-    }
-    marks[i] = Mark::active;
-    stack.push_back(i);
-    for (const auto& in : nodes[i].inputs) self(self, index.at(in));
-    stack.pop_back();
-    marks[i] = Mark::done;
-    order.push_back(i);
+  order.reserve(nodes.size());
+  struct Frame {
+    size_t node;
+    size_t next_input;
   };
-  for (size_t i = 0; i < nodes.size(); ++i) visit(visit, i);
+  std::vector<Frame> path;
+  bool cycle_reported = false;
+  for (size_t root = 0; root < nodes.size() && !cycle_reported; ++root) {
+    if (marks[root] != Mark::none) continue;
+    marks[root] = Mark::active;
+    path.push_back({root, 0});
+    while (!path.empty() && !cycle_reported) {
+      Frame& top = path.back();
+      if (top.next_input == inputs[top.node].size()) {
+        marks[top.node] = Mark::done;
+        order.push_back(top.node);
+        path.pop_back();
+        continue;
+      }
+      const size_t next = inputs[top.node][top.next_input++];
+      if (marks[next] == Mark::done) continue;
+      if (marks[next] == Mark::active) {
+        cycle_reported = true;
+        auto from = std::find_if(path.begin(), path.end(),
+                                 [next](const Frame& f) { return f.node == next; });
+        // A long loop is named by its ends: the message stays a line, not a file.
+        const auto length = static_cast<size_t>(path.end() - from);
+        std::string loop;
+        for (auto it = from; it != path.end(); ++it) {
+          const auto at = static_cast<size_t>(it - from);
+          if (length > 12 && at == 6) {
+            loop += "... (" + std::to_string(length - 11) + " more) -> ";
+            it += static_cast<std::ptrdiff_t>(length - 12);
+            continue;
+          }
+          loop += nodes[it->node].id + " -> ";
+        }
+        loop += nodes[next].id;
+        r.diags().add({r.file(), nodes[next].line, nodes[next].column,
+                       nodes[next].path() + ".inputs", "the graph has a cycle: " + loop});
+        break;
+      }
+      marks[next] = Mark::active;
+      path.push_back({next, 0});
+    }
+  }
   if (cycle_reported) return;
   std::vector<NodeConfig> sorted;
   sorted.reserve(order.size());
@@ -295,6 +332,12 @@ std::optional<PipelineConfig> parse(const YAML::Node& root, const std::string& f
   }
   if (diags.empty() && count(NodeKind::sink) == 0) {
     r.error(root, "sinks", "no sink is defined: records have nowhere to go");
+  }
+  if (config.nodes.size() > max_pipeline_nodes) {
+    r.error(root, "",
+            "the pipeline has " + std::to_string(config.nodes.size()) + " nodes; at most " +
+                std::to_string(max_pipeline_nodes) + " are allowed");
+    return std::nullopt;
   }
   check_graph(r, config.nodes);
   if (!diags.empty()) return std::nullopt;

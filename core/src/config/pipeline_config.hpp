@@ -28,6 +28,8 @@ struct NodeConfig {
   int line = 0;
   int column = 0;
   size_t max_events = 10'000;
+  // The input queue's bound in bytes too: 10,000 long lines would be gigabytes.
+  size_t max_bytes = size_t{64} << 20;
   WhenFull when_full = WhenFull::block;
   std::chrono::milliseconds start_deadline{5'000};
   std::chrono::milliseconds stop_deadline{5'000};
@@ -59,6 +61,10 @@ struct PipelineConfig {
 
 // Keys every node may have besides its plugin's own.
 const std::vector<std::string>& node_core_keys();
+
+// Far beyond any real pipeline: a file with more nodes is refused before its graph is
+// checked, so that a reload of a generated or corrupt file cannot stall the engine.
+constexpr size_t max_pipeline_nodes = 10'000;
 
 // Parses and checks a pipeline; every problem found goes into diags, not only the first.
 std::optional<PipelineConfig> load_pipeline_file(const std::string& path, Diagnostics& diags);

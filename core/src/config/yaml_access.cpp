@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 
 #include "config/duration.hpp"
@@ -53,6 +54,32 @@ std::optional<int64_t> YamlReader::integer(const YAML::Node& n, const std::strin
     if (!s.empty() && *end == '\0' && errno == 0) return static_cast<int64_t>(v);
   }
   error(n, path, "expected an integer, got " + describe(n));
+  return std::nullopt;
+}
+
+std::optional<int64_t> YamlReader::bytes(const YAML::Node& n, const std::string& path) const {
+  if (n.IsScalar()) {
+    const std::string& s = n.Scalar();
+    errno = 0;
+    char* end = nullptr;
+    long long v = std::strtoll(s.c_str(), &end, 10);
+    std::string unit(end);
+    while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
+    int shift = -1;
+    if (unit.empty() || unit == "B") {
+      shift = 0;
+    } else if (unit == "KiB") {
+      shift = 10;
+    } else if (unit == "MiB") {
+      shift = 20;
+    } else if (unit == "GiB") {
+      shift = 30;
+    }
+    if (end != s.c_str() && errno == 0 && shift >= 0 && v >= 0 && v <= (INT64_MAX >> shift))
+      return static_cast<int64_t>(v) << shift;
+  }
+  error(n, path,
+        "expected a size in bytes (such as 1048576, 512KiB, 64MiB or 1GiB), got " + describe(n));
   return std::nullopt;
 }
 

@@ -21,6 +21,8 @@ class YamlReader {
   std::optional<std::string> string(const YAML::Node& n, const std::string& path) const;
   std::optional<int64_t> integer(const YAML::Node& n, const std::string& path) const;
   std::optional<double> number(const YAML::Node& n, const std::string& path) const;
+  // A size in bytes: an integer, or one with a unit of KiB, MiB or GiB ("64MiB").
+  std::optional<int64_t> bytes(const YAML::Node& n, const std::string& path) const;
   std::optional<bool> boolean(const YAML::Node& n, const std::string& path) const;
   std::optional<std::chrono::milliseconds> duration(const YAML::Node& n,
                                                     const std::string& path) const;

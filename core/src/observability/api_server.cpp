@@ -7,6 +7,7 @@
 #include <boost/beast.hpp>
 
 #include "lifecycle/thread_ledger.hpp"
+#include "observability/logging.hpp"
 
 namespace sluice::core {
 
@@ -72,12 +73,28 @@ struct ApiServer::Impl {
   ApiHandler handler;
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
+  asio::steady_timer retry{io};
   std::unique_ptr<ThreadLedger> threads;
   unsigned short port = 0;
+  bool shortage_logged = false;
 
   void accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
-      if (ec) return;  // closed by stop()
+      if (!acceptor.is_open() || ec == asio::error::operation_aborted) return;  // stop()
+      if (ec) {
+        // Out of descriptors (EMFILE) or memory: the connection waits in the backlog. Try
+        // again shortly rather than give up, so that the API never stops answering.
+        if (!shortage_logged) {
+          shortage_logged = true;
+          engine_logger()->warn("API: cannot accept a connection ({}); trying again", ec.message());
+        }
+        retry.expires_after(std::chrono::milliseconds(100));
+        retry.async_wait([this](beast::error_code wait_ec) {
+          if (!wait_ec && acceptor.is_open()) accept();
+        });
+        return;
+      }
+      shortage_logged = false;
       std::make_shared<Session>(std::move(socket), handler)->run();
       accept();
     });
@@ -129,6 +146,7 @@ void ApiServer::stop() {
   asio::post(impl_->io, [impl = impl_.get()] {
     beast::error_code ignored;
     impl->acceptor.close(ignored);
+    impl->retry.cancel();
   });
   impl_->io.stop();
   impl_->threads->request_stop();

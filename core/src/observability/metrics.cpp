@@ -46,6 +46,11 @@ Metrics::Metrics()
                         .Name("sluice_queue_events")
                         .Help("Records waiting in a component's input buffer.")
                         .Register(*registry_)),
+      queue_bytes_(pm::BuildGauge()
+                       .Name("sluice_queue_bytes")
+                       .Help("Bytes of the records waiting in a component's input buffer "
+                             "(their lines and a fixed cost per record).")
+                       .Register(*registry_)),
       violations_(pm::BuildCounter()
                       .Name("sluice_lifecycle_violations_total")
                       .Help("Breaches of the lifecycle contract: missed deadlines, threads or "
@@ -91,7 +96,10 @@ ComponentMetrics Metrics::component(const std::string& id, const std::string& ty
   m.sent = &sent_.Add(labels);
   m.discarded = &discarded_.Add(labels);
   m.errors = &errors_.Add(labels);
-  if (has_queue) m.queue_events = &queue_events_.Add(labels);
+  if (has_queue) {
+    m.queue_events = &queue_events_.Add(labels);
+    m.queue_bytes = &queue_bytes_.Add(labels);
+  }
   // Present at zero from the start, so that alerts on increase() see the first violation.
   for (const char* v : {"start_deadline", "stop_deadline"}) {
     auto with_kind = labels;

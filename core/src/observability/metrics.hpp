@@ -25,6 +25,7 @@ struct ComponentMetrics {
   prometheus::Counter* discarded = nullptr;
   prometheus::Counter* errors = nullptr;
   prometheus::Gauge* queue_events = nullptr;  // sinks and processors only
+  prometheus::Gauge* queue_bytes = nullptr;   // sinks and processors only
 };
 
 // A metric a plugin made. Its series outlives the instance: a node restarted under the same
@@ -70,6 +71,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& discarded_;
   prometheus::Family<prometheus::Counter>& errors_;
   prometheus::Family<prometheus::Gauge>& queue_events_;
+  prometheus::Family<prometheus::Gauge>& queue_bytes_;
   prometheus::Family<prometheus::Counter>& violations_;
   prometheus::Family<prometheus::Histogram>& stop_duration_;
   prometheus::Family<prometheus::Counter>& reloads_;

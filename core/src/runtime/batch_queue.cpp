@@ -21,28 +21,34 @@ struct NotifyOnStop {
 using WakeOnStop = std::optional<std::stop_callback<NotifyOnStop>>;
 }  // namespace
 
-void BatchQueue::admit(std::unique_ptr<Batch>& batch) {
+size_t BatchQueue::weight(const Batch& batch) {
+  return batch.line_bytes() + batch.size() * sizeof(sluice_record_t);
+}
+
+void BatchQueue::admit(std::unique_ptr<Batch>& batch, size_t bytes) {
   events_ += batch->size();
+  bytes_ += bytes;
   peak_ = std::max(peak_, events_.load());
-  items_.push_back(std::move(batch));
+  items_.push_back({std::move(batch), bytes});
 }
 
 bool BatchQueue::push(std::unique_ptr<Batch>& batch, const std::stop_token& stop) {
-  size_t n = batch->size();
+  const size_t n = batch->size();
+  const size_t bytes = weight(*batch);
   bool wake;
   {
     WakeOnStop wake_on_stop;
     std::unique_lock lock(mutex_);
-    if (!closed_ && !fits(n)) {
+    if (!closed_ && !fits(n, bytes)) {
       lock.unlock();
       wake_on_stop.emplace(stop, NotifyOnStop{&mutex_, &not_full_});
       lock.lock();
       ++producers_waiting_;
-      not_full_.wait(lock, [&] { return closed_ || fits(n) || stop.stop_requested(); });
+      not_full_.wait(lock, [&] { return closed_ || fits(n, bytes) || stop.stop_requested(); });
       --producers_waiting_;
     }
-    if (closed_ || !fits(n)) return false;
-    admit(batch);
+    if (closed_ || !fits(n, bytes)) return false;
+    admit(batch, bytes);
     wake = consumer_should_wake();
   }
   if (wake) not_empty_.notify_one();
@@ -50,11 +56,12 @@ bool BatchQueue::push(std::unique_ptr<Batch>& batch, const std::stop_token& stop
 }
 
 bool BatchQueue::try_push(std::unique_ptr<Batch>& batch) {
+  const size_t bytes = weight(*batch);
   bool wake;
   {
     std::lock_guard lock(mutex_);
-    if (closed_ || !fits(batch->size())) return false;
-    admit(batch);
+    if (closed_ || !fits(batch->size(), bytes)) return false;
+    admit(batch, bytes);
     wake = consumer_should_wake();
   }
   if (wake) not_empty_.notify_one();
@@ -76,9 +83,8 @@ BatchQueue::Pop BatchQueue::pop(std::unique_ptr<Batch>& out, std::chrono::millis
         // Batches came one after another: rather than sleep and be woken for each, let a
         // few gather for up to linger_, unless half the room fills first.
         ++consumers_lingering_;
-        not_empty_.wait_for(lock, std::min(timeout, linger_), [&] {
-          return closed_ || events_ >= wake_at() || stop.stop_requested();
-        });
+        not_empty_.wait_for(lock, std::min(timeout, linger_),
+                            [&] { return closed_ || half_full() || stop.stop_requested(); });
         --consumers_lingering_;
         streaming_ = !items_.empty();
       }
@@ -92,12 +98,13 @@ BatchQueue::Pop BatchQueue::pop(std::unique_ptr<Batch>& out, std::chrono::millis
     if (stop.stop_requested()) return Pop::closed;
     if (items_.empty()) return closed_ ? Pop::closed : Pop::timeout;
     streaming_ = true;
-    out = std::move(items_.front());
+    out = std::move(items_.front().batch);
+    bytes_ -= items_.front().bytes;
     items_.pop_front();
     events_ -= out->size();
     // Producers wake once half the room is free, not for every batch taken: they then push
     // several batches in a row instead of trading one wake-up per batch with the consumer.
-    wake = producers_waiting_ > 0 && (events_ <= max_events_ / 2 || items_.empty());
+    wake = producers_waiting_ > 0 && (half_free() || items_.empty());
   }
   if (wake) not_full_.notify_all();
   return Pop::item;
@@ -113,11 +120,12 @@ void BatchQueue::close() {
 }
 
 void BatchQueue::clear() {
-  std::deque<std::unique_ptr<Batch>> dropped;
+  std::deque<Item> dropped;
   {
     std::lock_guard lock(mutex_);
     dropped.swap(items_);
     events_ = 0;
+    bytes_ = 0;
   }
   not_full_.notify_all();
 }
@@ -133,6 +141,18 @@ void BatchQueue::set_max_events(size_t max_events) {
     max_events_ = max_events;
   }
   not_full_.notify_all();
+}
+
+void BatchQueue::set_max_bytes(size_t max_bytes) {
+  {
+    std::lock_guard lock(mutex_);
+    max_bytes_ = max_bytes;
+  }
+  not_full_.notify_all();
+}
+
+size_t BatchQueue::bytes() const {
+  return bytes_.load(std::memory_order_relaxed);
 }
 
 size_t BatchQueue::events() const {

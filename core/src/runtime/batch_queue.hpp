@@ -1,4 +1,5 @@
-// A bounded queue of batches between two nodes, bounded in records rather than batches.
+// A bounded queue of batches between two nodes, bounded in records and in bytes rather than
+// in batches: a bound in records alone lets a queue of long lines grow to gigabytes.
 #pragma once
 
 #include <atomic>
@@ -17,13 +18,17 @@ class BatchQueue {
  public:
   // linger: how long a consumer that has just taken a batch waits for more to gather before
   // it is woken (see pop).
-  explicit BatchQueue(size_t max_events,
+  explicit BatchQueue(size_t max_events, size_t max_bytes = default_max_bytes,
                       std::chrono::milliseconds linger = std::chrono::milliseconds(1))
-      : max_events_(max_events), linger_(linger) {}
+      : max_events_(max_events), max_bytes_(max_bytes), linger_(linger) {}
 
-  // Waits while the queue is full. A batch larger than the whole bound is let in alone, into
-  // an empty queue, so that it cannot wait forever. Returns false, leaving the batch with the
-  // caller, when stop is requested or the queue is closed.
+  static constexpr size_t default_max_bytes = size_t{64} << 20;
+  // What a batch weighs against max_bytes: its lines and a fixed cost per record.
+  static size_t weight(const Batch& batch);
+
+  // Waits while the queue is full (in records or in bytes). A batch larger than the whole bound is
+  // let in alone, into an empty queue, so that it cannot wait forever. Returns false, leaving the
+  // batch with the caller, when stop is requested or the queue is closed.
   bool push(std::unique_ptr<Batch>& batch, const std::stop_token& stop);
   // As push, but returns false at once when the batch does not fit.
   bool try_push(std::unique_ptr<Batch>& batch);
@@ -43,31 +48,44 @@ class BatchQueue {
   bool closed() const;
   // A reload may change the bound of a queue that lives on; waiting producers re-check.
   void set_max_events(size_t max_events);
+  void set_max_bytes(size_t max_bytes);
 
   size_t events() const;
+  size_t bytes() const;
   size_t peak_events() const;
   int producers_waiting() const;
   int consumers_lingering() const;
 
  private:
-  bool fits(size_t n) const { return events_ == 0 || events_ + n <= max_events_; }
+  bool fits(size_t n, size_t bytes) const {
+    return events_ == 0 || (events_ + n <= max_events_ && bytes_ + bytes <= max_bytes_);
+  }
   // A lingering consumer is woken by a push only once half the room is taken (as a waiting
   // producer is woken once half is free); it wakes by itself when its linger ends. One that
   // waits idle is woken by every push.
-  size_t wake_at() const { return std::max<size_t>(1, max_events_ / 2); }
-  bool consumer_should_wake() const {
-    return consumers_waiting_ > 0 || (consumers_lingering_ > 0 && events_ >= wake_at());
+  bool half_full() const {
+    return events_ >= std::max<size_t>(1, max_events_ / 2) || bytes_ >= max_bytes_ / 2;
   }
-  void admit(std::unique_ptr<Batch>& batch);
+  bool half_free() const { return events_ <= max_events_ / 2 && bytes_ <= max_bytes_ / 2; }
+  bool consumer_should_wake() const {
+    return consumers_waiting_ > 0 || (consumers_lingering_ > 0 && half_full());
+  }
+  void admit(std::unique_ptr<Batch>& batch, size_t bytes);
 
+  struct Item {
+    std::unique_ptr<Batch> batch;
+    size_t bytes;
+  };
   size_t max_events_;  // under mutex_
+  size_t max_bytes_;   // under mutex_
   mutable std::mutex mutex_;
   std::condition_variable not_full_;
   std::condition_variable not_empty_;
-  std::deque<std::unique_ptr<Batch>> items_;
+  std::deque<Item> items_;
   // Changed under mutex_; atomic so that events() (a gauge, read after every push and take)
   // costs no second lock.
   std::atomic<size_t> events_{0};
+  std::atomic<size_t> bytes_{0};
   size_t peak_ = 0;
   bool closed_ = false;
   int producers_waiting_ = 0;

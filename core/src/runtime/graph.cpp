@@ -149,6 +149,7 @@ Graph::FanOut::Offered Graph::FanOut::offer(Node& to, std::unique_ptr<Batch>& co
   }
   if (counters.queue_events != nullptr) {
     counters.queue_events->Set(static_cast<double>(to.inbox->events()));
+    counters.queue_bytes->Set(static_cast<double>(to.inbox->bytes()));
   }
   if (taken) return Offered::taken;
   return to.removed.load() && !stop.stop_requested() ? Offered::removed : Offered::stopped;
@@ -191,6 +192,7 @@ std::unique_ptr<PluginInstance> Graph::make_instance(const NodeConfig& nc,
   auto instance = std::make_unique<PluginInstance>(std::move(library), s, metrics_);
   if (!instance->configure(nc.node, reader, nc.path(), node_core_keys())) return nullptr;
   instance->set_violation_handler(on_violation_);
+  instance->set_end_run_handler(on_end_run_);
   return instance;
 }
 
@@ -204,7 +206,8 @@ std::shared_ptr<Graph::Node> Graph::make_node(const NodeConfig& nc,
   node->counters = instance->counters();
   node->instance = std::move(instance);
   node->when_full = nc.when_full;
-  if (nc.kind != NodeKind::source) node->inbox = std::make_unique<BatchQueue>(nc.max_events);
+  if (nc.kind != NodeKind::source)
+    node->inbox = std::make_unique<BatchQueue>(nc.max_events, nc.max_bytes);
   if (nc.kind != NodeKind::sink) node->output = std::make_unique<FanOut>();
   node->instance->set_inbox(node->inbox.get());
   node->instance->set_output(node->output.get());
@@ -250,6 +253,11 @@ void Graph::set_violation_handler(const std::function<void()>& handler) {
   for (auto& n : nodes_) n->instance->set_violation_handler(handler);
 }
 
+void Graph::set_end_run_handler(const std::function<void(const std::string&)>& handler) {
+  on_end_run_ = handler;
+  for (auto& n : nodes_) n->instance->set_end_run_handler(handler);
+}
+
 void Graph::run_worker(Node& node, PluginInstance& instance, const std::stop_source& retire,
                        StopSignal& stop) {
   // Stopping the worker also ends its wait for the next batch.
@@ -290,8 +298,10 @@ void Graph::run_worker(Node& node, PluginInstance& instance, const std::stop_sou
       if (!flush(false)) break;
     }
     if (r == BatchQueue::Pop::timeout) continue;
-    if (counters.queue_events)
+    if (counters.queue_events) {
       counters.queue_events->Set(static_cast<double>(node.inbox->events()));
+      counters.queue_bytes->Set(static_cast<double>(node.inbox->bytes()));
+    }
     size_t before = batch->size();
     counters.received->Increment(static_cast<double>(before));
     if (!instance.process(*batch)) {
@@ -478,7 +488,10 @@ bool Graph::reload(PipelineConfig next, const PluginCatalog& catalog, Diagnostic
     n.fingerprint = c.fingerprint;
     n.library = c.library;
     n.when_full = c.config.when_full;
-    if (n.inbox) n.inbox->set_max_events(c.config.max_events);
+    if (n.inbox) {
+      n.inbox->set_max_events(c.config.max_events);
+      n.inbox->set_max_bytes(c.config.max_bytes);
+    }
     n.instance = std::move(c.successor);
     n.instance->set_inbox(n.inbox.get());
     n.instance->set_output(n.output.get());

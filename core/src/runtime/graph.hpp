@@ -56,6 +56,7 @@ class Graph {
   void stop();
 
   void set_violation_handler(const std::function<void()>& handler);
+  void set_end_run_handler(const std::function<void(const std::string&)>& handler);
   const PipelineConfig& config() const { return config_; }
   // The instance of a node, for tests and the API; null if unknown.
   PluginInstance* instance(const std::string& id) const;
@@ -87,6 +88,7 @@ class Graph {
   Metrics& metrics_;
   std::vector<std::shared_ptr<Node>> nodes_;  // in the config's order: inputs first
   std::function<void()> on_violation_;
+  std::function<void(const std::string&)> on_end_run_;
   bool started_ = false;
   bool stopped_ = false;
 };
