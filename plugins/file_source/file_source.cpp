@@ -4,6 +4,7 @@
 #include <atomic>
 #include <memory>
 
+#include "glob.hpp"
 #include "settings.hpp"
 #include "sluice/plugin.hpp"
 #include "tailer.hpp"
@@ -14,7 +15,16 @@ namespace {
 class FileSource final : public sluice::Source {
  public:
   FileSource(sluice::Context& ctx, const sluice::Config& cfg)
-      : ctx_(ctx), settings_(Settings::read(cfg)), metrics_(ctx) {}
+      : ctx_(ctx), settings_(Settings::read(cfg)), metrics_(ctx) {
+    // Said at configure, so that validate says it too.
+    for (const auto& path : settings_.include) {
+      if (has_glob_chars(path)) continue;
+      if (auto kind = special_file_kind(path); !kind.empty()) {
+        ctx.warn("include names " + path + ", which is " + kind +
+                 ", not a regular file: it will not be read");
+      }
+    }
+  }
   // Acknowledgements keep coming after stop, while the sinks drain: the positions they move
   // are saved once more here, when no more can come, so a restart or a successor after a
   // reload does not read those records again.

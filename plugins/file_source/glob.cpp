@@ -67,7 +67,7 @@ class Walker {
       std::string next = join(dir, seg);
       if (last) {
         out_.dirs.insert(dir);
-        if (is_file(next)) out_.files.push_back(next);
+        add(next);
       } else if (is_dir(next)) {
         walk(next, i + 1);
       } else {
@@ -80,7 +80,7 @@ class Walker {
       if (::fnmatch(seg.c_str(), name.c_str(), FNM_PERIOD) != 0) continue;
       std::string next = join(dir, name);
       if (last) {
-        if (is_file(next)) out_.files.push_back(next);
+        add(next);
       } else if (is_dir(next)) {
         walk(next, i + 1);
       }
@@ -88,6 +88,13 @@ class Walker {
   }
 
  private:
+  void add(const std::string& path) {
+    if (is_file(path)) {
+      out_.files.push_back(path);
+    } else if (!special_file_kind(path).empty()) {
+      out_.not_regular.insert(path);
+    }
+  }
   static std::vector<std::string> list(const std::string& dir) {
     std::vector<std::string> names;
     DIR* d = ::opendir(dir.c_str());
@@ -136,6 +143,16 @@ void expand_glob(const std::string& pattern, Expansion& out) {
 
 bool glob_matches(std::string_view pattern, std::string_view path) {
   return segments_match(split(pattern), 0, split(path), 0);
+}
+
+std::string special_file_kind(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};
+  if (S_ISFIFO(st.st_mode)) return "a FIFO";
+  if (S_ISCHR(st.st_mode)) return "a character device";
+  if (S_ISBLK(st.st_mode)) return "a block device";
+  if (S_ISSOCK(st.st_mode)) return "a socket";
+  return {};
 }
 
 }  // namespace file_source

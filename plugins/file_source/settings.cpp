@@ -56,6 +56,7 @@ Settings Settings::read(const sluice::Config& cfg) {
   s.long_lines = long_lines == "truncate" ? LongLines::truncate : LongLines::split;
   s.fingerprint_bytes = bounded(cfg, "fingerprint_bytes", 256, 16, 65536);
   s.batch_max_records = bounded(cfg, "batch_max_records", 4096, 1, 65536);
+  s.max_open_files = bounded(cfg, "max_open_files", 1024, 1, 1'000'000);
   s.use_inotify = cfg.boolean("inotify", true);
   s.labels = cfg.map("labels");
   return s;

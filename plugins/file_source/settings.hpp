@@ -27,6 +27,7 @@ struct Settings {
   size_t fingerprint_bytes = 256;
   size_t batch_max_records = 4096;
   size_t batch_max_bytes = 4 * 1024 * 1024;
+  size_t max_open_files = 1024;
   bool use_inotify = true;
   std::vector<std::pair<std::string, std::string>> labels;
 

@@ -60,6 +60,11 @@ class TailedFile {
   // A last line without a newline, held since `since`; handed out as a line.
   bool flush_partial(const OnLine& on_line);
   bool has_partial() const { return !partial_.empty(); }
+  // Nothing read is held back (no partial or split line): the file can be closed and opened
+  // again at after_line() without losing or repeating a byte.
+  bool at_line_boundary() const {
+    return partial_.empty() && !skipping_ && !splitting_ && read_offset_ == after_line_;
+  }
   std::chrono::steady_clock::time_point partial_since() const { return partial_since_; }
   // The file was truncated (copytruncate): read again from its start.
   void restart_from_zero();
@@ -84,6 +89,9 @@ class TailedFile {
   // rotate_wait has passed.
   std::optional<std::chrono::steady_clock::time_point> leaving_since;
   bool deleted = false;
+  // When it was opened or last gave bytes: past max_open_files, the least recently active
+  // file is closed first.
+  std::chrono::steady_clock::time_point last_active = std::chrono::steady_clock::now();
 
  private:
   // bytes end at file offset `end` (just after the newline, when complete).

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +34,12 @@ int64_t wall_ns() {
       .count();
 }
 
+// Descriptors left to the rest of the process (the API's connections, state files, other
+// sources and sinks): files take at most what the process may open less this.
+size_t descriptors_reserved(size_t limit) {
+  return std::min<size_t>(256, limit / 4);
+}
+
 sluice::LabelSet error_type(const char* type) {
   return sluice::LabelSet(std::vector<std::pair<std::string, std::string>>{{"type", type}});
 }
@@ -59,9 +66,14 @@ Metrics::Metrics(const sluice::Context& ctx)
       read_errors(ctx.counter("sluice_file_errors_total", "Errors, by type.", error_type("read"))),
       state_errors(
           ctx.counter("sluice_file_errors_total", "Errors, by type.", error_type("positions"))),
+      not_regular(
+          ctx.counter("sluice_file_errors_total", "Errors, by type.", error_type("not_regular"))),
       dirs_polled(ctx.gauge("sluice_file_dirs_polled",
                             "Folders without an inotify watch (inotify off, or its watch limit "
-                            "reached), whose changes are found by polling.")) {}
+                            "reached), whose changes are found by polling.")),
+      files_parked(ctx.gauge("sluice_file_files_parked",
+                             "Files followed without a descriptor, past max_open_files: "
+                             "checked every poll_interval, reopened when they grow.")) {}
 
 Tailer::Tailer(const sluice::Context& ctx, const Settings& settings, const Metrics& metrics,
                Positions& positions, std::atomic<uint64_t>& next_cookie)
@@ -80,6 +92,19 @@ Tailer::~Tailer() {
 void Tailer::run(const sluice::StopToken& stop) {
   stop_ = &stop;
   buffer_.resize(read_buffer_bytes);
+  open_limit_ = settings_.max_open_files;
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
+    const auto limit = static_cast<size_t>(files.rlim_cur);
+    const size_t allowed = std::max<size_t>(1, limit - descriptors_reserved(limit));
+    if (allowed < open_limit_) {
+      ctx_.info("max_open_files " + std::to_string(open_limit_) +
+                " is more than this process may open (" + std::to_string(limit) +
+                " descriptors, less a reserve): at most " + std::to_string(allowed) +
+                " files are held open, the others followed by their paths");
+      open_limit_ = allowed;
+    }
+  }
   if (settings_.use_inotify) {
     inotify_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (inotify_ < 0) {
@@ -119,6 +144,8 @@ void Tailer::run(const sluice::StopToken& stop) {
   // What was read and not emitted is read again next time: its position was not committed.
   batch_.clear();
   files_.clear();
+  parked_.clear();
+  metrics_.files_parked.set(0);
   {
     std::lock_guard lock(save_mutex_);
     open_keys_.clear();
@@ -149,15 +176,25 @@ void Tailer::scan() {
   found.files.erase(std::unique(found.files.begin(), found.files.end()), found.files.end());
   watch(found.dirs);
 
+  auto excluded = [&](const std::string& path) {
+    return std::any_of(settings_.exclude.begin(), settings_.exclude.end(),
+                       [&](const std::string& g) { return glob_matches(g, path); });
+  };
   std::set<std::string> present;
   for (const auto& path : found.files) {
-    bool excluded = std::any_of(settings_.exclude.begin(), settings_.exclude.end(),
-                                [&](const std::string& g) { return glob_matches(g, path); });
-    if (!excluded) present.insert(path);
+    if (!excluded(path)) present.insert(path);
+  }
+  for (const auto& path : found.not_regular) {
+    if (excluded(path) || !not_regular_.insert(path).second) continue;
+    metrics_.not_regular.add();
+    ctx_.warn(path + " is " + special_file_kind(path) +
+              ", not a regular file: it is not read (a FIFO or a device has no position to "
+              "resume from)");
   }
   // Paths no longer matched (deleted, renamed away): their files are read to the end.
   for (auto it = paths_.begin(); it != paths_.end();) {
     if (present.count(it->first) == 0) {
+      if (parked_.count(it->second) > 0) parked_moved(it->second);
       auto f = files_.find(it->second);
       if (f != files_.end() && !f->second->leaving_since) {
         f->second->leaving_since = clock::now();
@@ -184,7 +221,7 @@ void Tailer::recover_rotated() {
   }
   std::map<std::string, std::vector<FileKey>> by_dir;
   for (const auto& [key, saved] : saved_copy) {
-    if (files_.count(key) > 0) continue;
+    if (files_.count(key) > 0 || parked_.count(key) > 0) continue;
     const auto slash = saved.position.path.rfind('/');
     if (slash == std::string::npos) continue;
     by_dir[saved.position.path.substr(0, slash == 0 ? 1 : slash)].push_back(key);
@@ -206,18 +243,25 @@ void Tailer::recover_rotated() {
   }
 }
 
-void Tailer::open_leaving(const std::string& path, const std::string& label_path, FileKey key) {
+bool Tailer::open_leaving(const std::string& path, const std::string& label_path, FileKey key,
+                          std::optional<FilePosition> from) {
+  if (!make_room()) return false;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return;
+  if (fd < 0) return true;
   Head head;
   FilePosition committed;
+  if (from) {
+    committed = *from;
+  } else if (!positions_.committed(key, committed)) {
+    ::close(fd);
+    return true;
+  }
   struct stat st {};
   if (::fstat(fd, &st) != 0 ||
       FileKey{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)} != key ||
-      !positions_.committed(key, committed) || !read_head(fd, committed.head.len, head) ||
-      head != committed.head) {
+      !read_head(fd, committed.head.len, head) || head != committed.head) {
     ::close(fd);
-    return;
+    return true;
   }
   read_head(fd, settings_.fingerprint_bytes, head);
   auto f = std::make_unique<TailedFile>(fd, key, label_path, committed.offset, head, settings_);
@@ -225,9 +269,11 @@ void Tailer::open_leaving(const std::string& path, const std::string& label_path
   labels.emplace_back("filename", label_path);
   f->set_labels(std::make_shared<const sluice::LabelSet>(std::move(labels)));
   f->leaving_since = clock::now();
-  ctx_.info("reading the rest of " + path + " (was " + label_path + "), rotated while stopped");
+  ctx_.info("reading the rest of " + path + " (was " + label_path + "), rotated while " +
+            (from ? "not held open" : "stopped"));
   files_[key] = std::move(f);
   opened(key);
+  return true;
 }
 
 void Tailer::open(const std::string& path) {
@@ -238,6 +284,7 @@ void Tailer::open(const std::string& path) {
   if (known != paths_.end() && known->second == key) return;
   if (known != paths_.end()) {
     // The path names another file now: the old one was rotated away.
+    if (parked_.count(known->second) > 0) parked_moved(known->second);
     auto old = files_.find(known->second);
     if (old != files_.end() && !old->second->leaving_since) {
       old->second->leaving_since = clock::now();
@@ -245,7 +292,12 @@ void Tailer::open(const std::string& path) {
     }
   }
   paths_[path] = key;
-  if (files_.count(key) > 0) return;  // the same file under a second matched name
+  // The same file under a second matched name.
+  if (files_.count(key) > 0 || parked_.count(key) > 0) return;
+  if (!make_room()) {
+    paths_.erase(path);  // tried again at the next scan
+    return;
+  }
 
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
@@ -316,6 +368,108 @@ void Tailer::closed(const FileKey& key, bool forget) {
   }
 }
 
+bool Tailer::make_room() {
+  while (files_.size() >= open_limit_) {
+    auto oldest = files_.end();
+    for (auto it = files_.begin(); it != files_.end(); ++it) {
+      const TailedFile& f = *it->second;
+      // A rotated file has no path to come back by; a line in the middle has bytes held.
+      if (f.leaving_since || !f.at_line_boundary()) continue;
+      if (oldest == files_.end() || f.last_active < oldest->second->last_active) oldest = it;
+    }
+    if (oldest == files_.end()) {
+      if (!no_room_logged_) {
+        no_room_logged_ = true;
+        ctx_.warn("all " + std::to_string(files_.size()) +
+                  " open files are still needed (rotated, or in the middle of a line): "
+                  "more files wait for a descriptor, past max_open_files");
+      }
+      return false;
+    }
+    TailedFile& f = *oldest->second;
+    // Its key stays among the open ones, so that its position is kept, not aged out.
+    parked_[f.key()] = {f.position(), f.labels(), clock::now()};
+    files_.erase(oldest);
+  }
+  metrics_.files_open.set(static_cast<double>(files_.size()));
+  metrics_.files_parked.set(static_cast<double>(parked_.size()));
+  return true;
+}
+
+// Parked files whose size moved are opened again at their position, those parked longest
+// first, and no more than half the open limit at once, so that the rest still get their turn.
+void Tailer::reopen_parked(const std::vector<FileKey>& keys) {
+  std::vector<std::pair<clock::time_point, FileKey>> order;
+  for (const auto& key : keys) {
+    auto p = parked_.find(key);
+    if (p != parked_.end()) order.emplace_back(p->second.since, key);
+  }
+  std::sort(order.begin(), order.end());
+  const size_t at_most = std::max<size_t>(1, open_limit_ / 2);
+  if (order.size() > at_most) order.resize(at_most);
+  for (const auto& [since, key] : order) {
+    Parked parked = parked_.at(key);
+    parked_.erase(key);
+    if (!make_room()) {
+      parked_[key] = std::move(parked);
+      break;
+    }
+    const std::string& path = parked.position.path;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st {};
+    if (fd >= 0 && ::fstat(fd, &st) == 0 &&
+        FileKey{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)} == key) {
+      auto f = std::make_unique<TailedFile>(fd, key, path, parked.position.offset,
+                                            parked.position.head, settings_);
+      f->set_labels(parked.labels);
+      files_[key] = std::move(f);
+      opened(key);
+      continue;
+    }
+    if (fd >= 0) ::close(fd);
+    parked_[key] = std::move(parked);  // its path moved on meanwhile: the next check sees it
+  }
+  metrics_.files_parked.set(static_cast<double>(parked_.size()));
+}
+
+// A parked file's path names another file now, or none: it was rotated or deleted while it
+// had no descriptor. Found by its inode beside its old path, it is read to its end as any
+// rotated file is (as soon as a descriptor can be had); gone, its position ages out.
+void Tailer::parked_moved(const FileKey& key) {
+  Parked& parked = parked_.at(key);
+  const std::string& old_path = parked.position.path;
+  const auto slash = old_path.rfind('/');
+  const std::string dir = slash == 0 ? "/" : old_path.substr(0, slash);
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      const std::string path = (dir == "/" ? "" : dir) + "/" + e->d_name;
+      struct stat st {};
+      if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+          FileKey{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)} == key &&
+          static_cast<uint64_t>(st.st_size) > parked.position.offset) {
+        parked.moved_to = path;
+        break;
+      }
+    }
+    ::closedir(d);
+  }
+  if (parked.moved_to.empty()) {
+    parked_.erase(key);
+    closed(key, false);
+    metrics_.files_parked.set(static_cast<double>(parked_.size()));
+    return;
+  }
+  open_moved(key);
+}
+
+void Tailer::open_moved(const FileKey& key) {
+  const Parked parked = parked_.at(key);
+  if (!open_leaving(parked.moved_to, parked.position.path, key, parked.position)) return;
+  parked_.erase(key);
+  if (files_.count(key) == 0) closed(key, false);  // gone or changed meanwhile
+  metrics_.files_parked.set(static_cast<double>(parked_.size()));
+}
+
 void Tailer::update_lag() {
   double lag = 0;
   for (const auto& [key, f] : files_) {
@@ -337,6 +491,16 @@ void Tailer::check_files() {
       changed.push_back(path);
     }
   }
+  std::vector<FileKey> grown;
+  for (const auto& [path, key] : paths_) {
+    auto p = parked_.find(key);
+    if (p == parked_.end()) continue;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 &&
+        static_cast<uint64_t>(st.st_size) != p->second.position.offset) {
+      grown.push_back(key);  // grown, or truncated: either way, to be read
+    }
+  }
   for (const auto& path : changed) {
     auto key = paths_[path];
     auto f = files_.find(key);
@@ -345,8 +509,16 @@ void Tailer::check_files() {
       metrics_.rotations.add();
     }
     paths_.erase(path);
+    if (parked_.count(key) > 0) parked_moved(key);
     scan_due_ = true;  // a new file may be there
   }
+  // Rotated while parked and waiting for a descriptor: they go first.
+  std::vector<FileKey> moved;
+  for (const auto& [key, parked] : parked_) {
+    if (!parked.moved_to.empty()) moved.push_back(key);
+  }
+  for (const auto& key : moved) open_moved(key);
+  reopen_parked(grown);
   for (auto& [key, f] : files_) {
     struct stat st {};
     if (::fstat(f->fd(), &st) != 0) continue;
@@ -381,6 +553,7 @@ bool Tailer::read_round(const sluice::StopToken& stop) {
     }
     if (n > 0) {
       progress = true;
+      file.last_active = clock::now();
       metrics_.bytes.add(static_cast<double>(n));
     }
   }

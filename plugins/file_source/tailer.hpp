@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -24,7 +25,7 @@ namespace file_source {
 struct Metrics {
   explicit Metrics(const sluice::Context& ctx);
   sluice::Metric files_open, bytes, lines, rotations, truncations, split, truncated, flushed,
-      position_lag, open_errors, read_errors, state_errors, dirs_polled;
+      position_lag, open_errors, read_errors, state_errors, not_regular, dirs_polled, files_parked;
 };
 
 using Positions = sluice::AcknowledgedPositions<FileKey, FilePosition>;
@@ -46,8 +47,17 @@ class Tailer {
   void scan();
   void open(const std::string& path);
   void recover_rotated();
-  void open_leaving(const std::string& path, const std::string& label_path, FileKey key);
+  // False when no descriptor could be had for it: to be tried again.
+  bool open_leaving(const std::string& path, const std::string& label_path, FileKey key,
+                    std::optional<FilePosition> from = std::nullopt);
   void check_files();
+  // Past max_open_files: frees a descriptor by closing the least recently active file at a
+  // line boundary, which is then followed by its path and position alone (parked). False
+  // when every open file is still needed (rotated away, or in the middle of a line).
+  bool make_room();
+  void reopen_parked(const std::vector<FileKey>& keys);
+  void parked_moved(const FileKey& key);
+  void open_moved(const FileKey& key);
   bool read_round(const sluice::StopToken& stop);
   void flush_partials();
   void release(clock::time_point now);
@@ -65,6 +75,15 @@ class Tailer {
   std::atomic<uint64_t>& next_cookie_;
 
   std::map<FileKey, std::unique_ptr<TailedFile>> files_;
+  struct Parked {
+    FilePosition position;  // where reading resumes, with the file's head and path
+    std::shared_ptr<const sluice::LabelSet> labels;
+    std::chrono::steady_clock::time_point since;
+    std::string moved_to;  // rotated while parked: its new name, to be read to its end
+  };
+  std::map<FileKey, Parked> parked_;
+  size_t open_limit_ = 1;
+  bool no_room_logged_ = false;
   std::map<std::string, FileKey> paths_;  // each matched path, to the file it named last
   void opened(const FileKey& key);
   void closed(const FileKey& key, bool forget);
@@ -73,7 +92,8 @@ class Tailer {
   std::mutex save_mutex_;  // guards saved_, open_keys_ and the save bookkeeping
   std::map<FileKey, SavedPosition> saved_;
   std::set<FileKey> open_keys_;
-  std::set<std::string> refused_;  // paths whose open failed, reported once
+  std::set<std::string> refused_;      // paths whose open failed, reported once
+  std::set<std::string> not_regular_;  // matched paths that are not regular files, reported once
   bool first_scan_ = true;
   bool scan_due_ = true;
 

@@ -584,3 +584,114 @@ TEST_CASE("file_source forgets the position of a file gone longer than forget_af
       test::wait_until([&] { return test::read_file(positions).find(log) == std::string::npos; }));
   engine->stop();
 }
+
+TEST_CASE("file_source says once that a matched FIFO or device is not read", "[files]") {
+  test::TempDir dir;
+  fs::create_directories(dir.file("logs"));
+  append(dir.file("logs/a.log"), numbered("a", 1, 5));
+  REQUIRE(::mkfifo(dir.file("logs/pipe.log").c_str(), 0644) == 0);
+  const std::string out = dir.file("out.txt");
+  auto engine =
+      test::start_engine(dir, pipeline(dir,
+                                       "    include: [" + dir.file("logs") +
+                                           "/*.log, /dev/zero]\n    scan_interval: 50ms\n",
+                                       out));
+  REQUIRE(test::wait_until([&] { return arrived(out, "a", 5); }));
+  // Several scans later, each path is still counted once.
+  append(dir.file("logs/b.log"), numbered("b", 1, 5));
+  REQUIRE(test::wait_until([&] { return arrived(out, "b", 5); }));
+  CHECK(test::metric_value(engine->metrics(), "sluice_file_errors_total",
+                           {{"type", "not_regular"}}) == 2);
+  engine->stop();
+  require_each(numbers(out, "a"), 5);
+
+  // validate says it of a path written out whole.
+  test::write_file(dir.file("p.yaml"),
+                   "plugin_dirs: [" + test::test_plugin_dir() + "]\n" +
+                       pipeline(dir, "    include: [" + dir.file("logs/pipe.log") + "]\n", out));
+  auto r = test::run({test::sluice_binary(), "validate", "-c", dir.file("p.yaml")});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("include names " + dir.file("logs/pipe.log") +
+                   ", which is a FIFO, not a regular file") != std::string::npos);
+}
+
+TEST_CASE("file_source follows more files than max_open_files, losing and doubling nothing",
+          "[files]") {
+  test::TempDir dir;
+  fs::create_directories(dir.file("logs"));
+  constexpr int kFiles = 100;
+  for (int i = 0; i < kFiles; ++i)
+    append(dir.file("logs/f" + std::to_string(i) + ".log"),
+           numbered("f" + std::to_string(i), 1, 3));
+  const std::string out = dir.file("out.txt");
+  auto engine = test::start_engine(
+      dir, pipeline(dir,
+                    "    include: [" + dir.file("logs") +
+                        "/*.log]\n    max_open_files: 8\n    poll_interval: 20ms\n",
+                    out));
+  auto& m = engine->metrics();
+  double most_open = 0;
+  auto all_arrived = [&](int lines) {
+    most_open = std::max(most_open, test::metric_value(m, "sluice_file_files_open"));
+    for (int i = 0; i < kFiles; ++i)
+      if (!arrived(out, "f" + std::to_string(i), lines)) return false;
+    return true;
+  };
+  REQUIRE(test::wait_until([&] { return all_arrived(3); }, std::chrono::seconds(60)));
+  CHECK(test::metric_value(m, "sluice_file_files_parked") >= kFiles - 8);
+  // Parked files are opened again at their positions when they grow; a parked file renamed
+  // away with lines unread is found by its inode and read to its end.
+  for (int i = 0; i < kFiles; ++i) {
+    const std::string name = dir.file("logs/f" + std::to_string(i) + ".log");
+    append(name, numbered("f" + std::to_string(i), 4, 5));
+    if (i % 10 == 0) fs::rename(name, name + ".old");
+  }
+  REQUIRE(test::wait_until([&] { return all_arrived(5); }, std::chrono::seconds(60)));
+  CHECK(most_open <= 8);
+  engine->stop();
+  for (int i = 0; i < kFiles; ++i) require_each(numbers(out, "f" + std::to_string(i)), 5);
+}
+
+// Past the process's descriptor limit, files used to take every descriptor: some were never
+// read, positions could not be saved, and /metrics hung. Under `ulimit -n 256` the source
+// keeps a reserve, and the API answers throughout.
+TEST_CASE("file_source under a low descriptor limit reads 2,000 files and the API answers",
+          "[files]") {
+  test::TempDir dir;
+  fs::create_directories(dir.file("logs"));
+  constexpr int kFiles = 2000;
+  for (int i = 0; i < kFiles; ++i)
+    append(dir.file("logs/f" + std::to_string(i) + ".log"),
+           numbered("f" + std::to_string(i), 1, 2));
+  const std::string out = dir.file("out.txt");
+  test::write_file(
+      dir.file("p.yaml"),
+      "data_dir: " + dir.file("data") + "\nplugin_dirs: [" + test::test_plugin_dir() +
+          "]\napi:\n  listen: 127.0.0.1:19472\n" +
+          pipeline(dir, "    include: [" + dir.file("logs") + "/*.log]\n    poll_interval: 50ms\n",
+                   out));
+  test::Subprocess sluice({"/bin/sh", "-c", "ulimit -n 256 && exec \"$0\" \"$@\"",
+                           test::sluice_binary(), "run", "-c", dir.file("p.yaml")},
+                          dir.file("run.out"), dir.file("run.err"));
+  auto count_lines = [&] { return test::read_lines(out).size(); };
+  REQUIRE(test::wait_until([&] { return test::http_get(19472, "/metrics").status == 200; }));
+  REQUIRE(test::wait_until(
+      [&] {
+        // Each scrape must be answered while the files are being read.
+        auto reply = test::http_get(19472, "/metrics");
+        REQUIRE(reply.status == 200);
+        return count_lines() >= 2 * kFiles;
+      },
+      std::chrono::seconds(120)));
+  const std::string metrics = test::http_get(19472, "/metrics").body;
+  CHECK(metrics.find("sluice_file_files_parked") != std::string::npos);
+  sluice.signal(SIGTERM);
+  CHECK(sluice.wait() == 0);
+  const std::string log = test::read_file(dir.file("run.err"));
+  INFO(log);
+  CHECK(log.find("Too many open files") == std::string::npos);
+  CHECK(log.find("cannot save positions") == std::string::npos);
+  CHECK(log.find("at most 192 files are held open") != std::string::npos);
+  CHECK(count_lines() == 2 * kFiles);
+  for (int i : {0, 1, 999, 1999}) require_each(numbers(out, "f" + std::to_string(i)), 2);
+}
