@@ -13,7 +13,8 @@ packages=(
 # Only the test suite needs these: promtool checks the /metrics output; docker_source's tests
 # start their own Docker engine, with an image made from busybox-static; file_source's
 # follow logrotate; loki_sink's TLS tests make their certificates with openssl.
-test_packages=(prometheus docker.io busybox-static logrotate openssl)
+# clang and its runtime bring libFuzzer, for the fuzz targets (tests/fuzz).
+test_packages=(prometheus docker.io busybox-static logrotate openssl clang libclang-rt-14-dev)
 # Only the benchmarks need these: perf for the profile, curl and bc for the docker figures.
 bench_packages=(linux-perf curl bc)
 

@@ -10,12 +10,21 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "positions.hpp"
 #include "sluice/acknowledged_positions.hpp"
 
 namespace docker_source {
+
+// The checkpoint file's text, and back: each container's id and position. A malformed
+// line is skipped and named (where:line) in *problems.
+std::vector<std::pair<std::string, Position>> parse_checkpoints(std::string_view text,
+                                                                const std::string& where,
+                                                                std::vector<std::string>* problems);
+std::string format_checkpoints(const std::map<std::string, Position>& positions);
 
 class Checkpoints {
  public:

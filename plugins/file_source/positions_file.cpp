@@ -22,14 +22,9 @@ bool number(std::string_view& rest, T& out) {
 
 }  // namespace
 
-std::map<FileKey, SavedPosition> load_positions(const std::string& dir,
-                                                std::vector<std::string>* problems) {
+std::map<FileKey, SavedPosition> parse_positions(std::string_view rest, const std::string& where,
+                                                 std::vector<std::string>* problems) {
   std::map<FileKey, SavedPosition> out;
-  std::string error;
-  auto text = sluice::read_state_file(dir, file_name, &error);
-  if (!error.empty() && problems) problems->push_back(error);
-  if (!text) return out;
-  std::string_view rest = *text;
   size_t line_no = 0;
   while (!rest.empty()) {
     ++line_no;
@@ -45,15 +40,13 @@ std::map<FileKey, SavedPosition> load_positions(const std::string& dir,
       p.position.path = std::string(line);
       out[key] = p;
     } else if (problems) {
-      problems->push_back(dir + "/" + file_name + ":" + std::to_string(line_no) +
-                          ": not a position, skipped");
+      problems->push_back(where + ":" + std::to_string(line_no) + ": not a position, skipped");
     }
   }
   return out;
 }
 
-bool save_positions(const std::string& dir, const std::map<FileKey, SavedPosition>& positions,
-                    std::string* error) {
+std::string format_positions(const std::map<FileKey, SavedPosition>& positions) {
   std::string text = header;
   for (const auto& [key, p] : positions) {
     // A newline in a path would end the entry early: such a path is not kept.
@@ -63,7 +56,21 @@ bool save_positions(const std::string& dir, const std::map<FileKey, SavedPositio
             std::to_string(p.position.offset) + ' ' + std::to_string(p.seen_unix) + ' ' +
             p.position.path + '\n';
   }
-  return sluice::write_state_file(dir, file_name, text, error);
+  return text;
+}
+
+std::map<FileKey, SavedPosition> load_positions(const std::string& dir,
+                                                std::vector<std::string>* problems) {
+  std::string error;
+  auto text = sluice::read_state_file(dir, file_name, &error);
+  if (!error.empty() && problems) problems->push_back(error);
+  if (!text) return {};
+  return parse_positions(*text, dir + "/" + file_name, problems);
+}
+
+bool save_positions(const std::string& dir, const std::map<FileKey, SavedPosition>& positions,
+                    std::string* error) {
+  return sluice::write_state_file(dir, file_name, format_positions(positions), error);
 }
 
 }  // namespace file_source

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tailed_file.hpp"
@@ -15,6 +16,11 @@ struct SavedPosition {
   FilePosition position;
   int64_t seen_unix = 0;
 };
+
+// The file's text, and back. A malformed line is skipped and named (where:line) in *problems.
+std::map<FileKey, SavedPosition> parse_positions(std::string_view text, const std::string& where,
+                                                 std::vector<std::string>* problems);
+std::string format_positions(const std::map<FileKey, SavedPosition>& positions);
 
 // Malformed lines are skipped and named in *problems.
 std::map<FileKey, SavedPosition> load_positions(const std::string& dir,

@@ -17,14 +17,9 @@
 #include <utility>
 #include <vector>
 
-namespace sluice::test {
+#include "loki_decode.hpp"
 
-struct LokiEntry {
-  std::string labels;  // the stream's labels as sent: {a="b", c="d"}
-  int64_t timestamp_ns = 0;
-  std::string line;
-  std::vector<std::pair<std::string, std::string>> metadata;
-};
+namespace sluice::test {
 
 struct LokiRequest {
   std::string content_type;

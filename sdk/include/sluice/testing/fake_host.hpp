@@ -56,6 +56,10 @@ class FakeConfig {
     return nullptr;
   }
   const Entries& entries() const { return entries_; }
+  // One more key, for a config built piece by piece.
+  void add(std::string key, Value value) {
+    entries_.emplace_back(std::move(key), std::move(value));
+  }
 
  private:
   Entries entries_;
