@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/inotify.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "descriptors.hpp"
 #include "glob.hpp"
 
 namespace file_source {
@@ -32,12 +32,6 @@ int64_t wall_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// Descriptors left to the rest of the process (the API's connections, state files, other
-// sources and sinks): files take at most what the process may open less this.
-size_t descriptors_reserved(size_t limit) {
-  return std::min<size_t>(256, limit / 4);
 }
 
 sluice::LabelSet error_type(const char* type) {
@@ -93,17 +87,13 @@ void Tailer::run(const sluice::StopToken& stop) {
   stop_ = &stop;
   buffer_.resize(read_buffer_bytes);
   open_limit_ = settings_.max_open_files;
-  rlimit files{};
-  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
-    const auto limit = static_cast<size_t>(files.rlim_cur);
-    const size_t allowed = std::max<size_t>(1, limit - descriptors_reserved(limit));
-    if (allowed < open_limit_) {
-      ctx_.info("max_open_files " + std::to_string(open_limit_) +
-                " is more than this process may open (" + std::to_string(limit) +
-                " descriptors, less a reserve): at most " + std::to_string(allowed) +
-                " files are held open, the others followed by their paths");
-      open_limit_ = allowed;
-    }
+  if (auto budget = sluice::plugins::descriptor_budget();
+      budget && budget->available < open_limit_) {
+    ctx_.info("max_open_files " + std::to_string(open_limit_) +
+              " is more than this process may open (" + std::to_string(budget->limit) +
+              " descriptors, less a reserve): at most " + std::to_string(budget->available) +
+              " files are held open, the others followed by their paths");
+    open_limit_ = budget->available;
   }
   if (settings_.use_inotify) {
     inotify_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
