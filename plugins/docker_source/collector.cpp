@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "descriptors.hpp"
 #include "timestamp.hpp"
 
 namespace docker_source {
@@ -62,10 +63,15 @@ Metrics::Metrics(const sluice::Context& ctx)
     : streams_active(ctx.gauge("sluice_docker_streams_active", "Container log streams open.")),
       streams_waiting(ctx.gauge("sluice_docker_streams_waiting",
                                 "Containers waiting for a stream slot (max_streams).")),
+      oldest_wait(
+          ctx.gauge("sluice_docker_oldest_wait_seconds",
+                    "How long the container waiting longest for a stream slot has waited.")),
       containers_watched(
           ctx.gauge("sluice_docker_containers_watched", "Containers whose logs are followed.")),
       rotations(ctx.counter("sluice_docker_stream_rotations_total",
                             "Log streams closed and reopened by rotation_interval.")),
+      turns(ctx.counter("sluice_docker_stream_turns_total",
+                        "Log streams closed after their turn to give a waiting container a slot.")),
       stream_age(ctx.histogram("sluice_docker_stream_age_seconds",
                                "How long each log stream was open when it closed.",
                                {1, 5, 30, 60, 300, 900, 3600, 21600})),
@@ -101,11 +107,24 @@ Collector::Collector(asio::io_context& io, const Settings& settings, const sluic
       checkpoints_(checkpoints),
       handoff_(handoff),
       next_cookie_(next_cookie),
-      client_(io, settings.address, settings.request_timeout) {}
+      client_(io, settings.address, settings.request_timeout),
+      max_streams_(settings.max_streams),
+      ceiling_("max_streams is " + std::to_string(settings.max_streams)) {
+  // A stream holds a descriptor: more than the process may open would fail at random.
+  if (auto budget = sluice::plugins::descriptor_budget();
+      budget && budget->available < max_streams_) {
+    max_streams_ = budget->available;
+    ceiling_ = "this process may open " + std::to_string(budget->limit) +
+               " descriptors, less a reserve, so at most " + std::to_string(max_streams_) +
+               " streams (max_streams is " + std::to_string(settings.max_streams) + ")";
+    ctx.info("at most " + std::to_string(max_streams_) + " log streams open at once: " + ceiling_);
+  }
+}
 
 // ---- discovery ------------------------------------------------------------------------
 
 asio::awaitable<void> Collector::run() {
+  asio::co_spawn(io_, watch_waits(), asio::detached);
   auto backoff = std::chrono::milliseconds(250);
   for (;;) {
     bool connected = false;
@@ -300,10 +319,9 @@ void Collector::detach(const std::string& id) {
 // ---- streams ----------------------------------------------------------------------------
 
 void Collector::want_stream(const ContainerPtr& c) {
-  if (active_ >= settings_.max_streams) {
-    c->state = Container::State::waiting;
-    waiting_.push_back(c->info.id);
-    update_gauges();
+  if (active_ >= max_streams_) {
+    enqueue(c);
+    offer_turns();
     return;
   }
   ++active_;
@@ -312,9 +330,24 @@ void Collector::want_stream(const ContainerPtr& c) {
   update_gauges();
 }
 
+void Collector::enqueue(const ContainerPtr& c) {
+  c->state = Container::State::waiting;
+  c->since = clock::now();
+  waiting_.push_back(c->info.id);
+  if (!waiting_said_) {
+    waiting_said_ = true;
+    ctx_.warn("containers wait for a log stream: " + ceiling_ +
+              "; while one waits, each stream gives its slot up after a turn of " +
+              std::to_string(settings_.stream_turn.count()) +
+              " ms (stream_turn), and Docker keeps the lines meanwhile. "
+              "sluice_docker_oldest_wait_seconds shows the longest wait");
+  }
+  update_gauges();
+}
+
 void Collector::release_stream() {
   --active_;
-  while (active_ < settings_.max_streams && !waiting_.empty()) {
+  while (active_ < max_streams_ && !waiting_.empty()) {
     std::string id = waiting_.front();
     waiting_.pop_front();
     auto it = containers_.find(id);
@@ -324,6 +357,43 @@ void Collector::release_stream() {
     asio::co_spawn(io_, follow(it->second), asio::detached);
   }
   update_gauges();
+}
+
+// A stream's turn is over: it gives its slot up now if a container waits, or when one comes.
+void Collector::turn_ended(Container& c) {
+  c.turn_over = true;
+  offer_turns();
+}
+
+// Closes, for each container waiting without a slot on its way, the stream whose turn began
+// longest ago among those whose turn is over. The others keep reading, and a waiter is served
+// within a turn of its arrival. A stream that yields queues behind the waiters without asking
+// for a turn itself: it had one, and it is served at the next turn's end.
+void Collector::offer_turns() {
+  while (waiting_.size() > yielding_) {
+    Container* oldest = nullptr;
+    for (const auto& [id, c] : containers_) {
+      if (c->state != Container::State::streaming || !c->turn_over || c->yield ||
+          c->stream == nullptr) {
+        continue;
+      }
+      if (oldest == nullptr || c->since < oldest->since) oldest = c.get();
+    }
+    if (oldest == nullptr) return;
+    oldest->yield = true;
+    ++yielding_;
+    interrupt(*oldest);
+  }
+}
+
+asio::awaitable<void> Collector::watch_waits() {
+  // The gauge of the longest wait moves with time, not with events.
+  // Not `while (co_await ...)`: built by GCC 12, that loop ended in an illegal instruction.
+  for (;;) {
+    const bool slept = co_await sleep(std::chrono::seconds(1));
+    if (!slept) co_return;
+    update_gauges();
+  }
 }
 
 asio::awaitable<void> Collector::follow(ContainerPtr c) {
@@ -338,14 +408,18 @@ asio::awaitable<void> Collector::follow(ContainerPtr c) {
       end = c->detach ? End::detached : End::failed;
     }
     c->stream = nullptr;
+    c->turn_over = false;
+    if (c->yield) {
+      c->yield = false;
+      --yielding_;
+    }
     metrics_.stream_age.observe(std::chrono::duration<double>(clock::now() - opened).count());
-    if (end == End::rotated) {
-      metrics_.rotations.add();
+    if (end == End::rotated || end == End::yielded) {
+      (end == End::rotated ? metrics_.rotations : metrics_.turns).add();
       failures_backoff = std::chrono::milliseconds(500);
       if (!waiting_.empty()) {
         // Others wait for a slot: this one queues behind them; Docker keeps its lines.
-        c->state = Container::State::waiting;
-        waiting_.push_back(c->info.id);
+        enqueue(c);
         release_stream();
         co_return;
       }
@@ -421,21 +495,37 @@ asio::awaitable<Collector::End> Collector::read_stream(Container& c, clock::time
     co_return End::failed;
   }
 
+  // The timers hold the container and ask whether their stream is still the one open: a
+  // timer cancelled just as it fired still runs its handler.
+  const uint64_t serial = ++c.serial;
+  auto current = [serial, self = c.shared_from_this()]() -> Container* {
+    return self->serial == serial && self->stream != nullptr ? self.get() : nullptr;
+  };
   asio::steady_timer rotation(io_);
   rotation.expires_after(settings_.rotation_interval);
-  rotation.async_wait([&c](const error_code& ec) {
-    if (ec) return;
-    c.rotate = true;
-    interrupt(c);
+  rotation.async_wait([current](const error_code& ec) {
+    Container* open = current();
+    if (ec || open == nullptr) return;
+    open->rotate = true;
+    interrupt(*open);
+  });
+  c.since = clock::now();
+  c.turn_over = false;
+  asio::steady_timer turn(io_);
+  turn.expires_after(settings_.stream_turn);
+  turn.async_wait([this, current](const error_code& ec) {
+    Container* open = current();
+    if (ec || open == nullptr) return;
+    turn_ended(*open);
   });
 
   Pacer pacer(settings_.read_interval, clock::now());
   End end = End::ended;
   std::vector<char> buf(64 * 1024);
   for (;;) {
-    while (handoff_.full() && !c.rotate && !c.detach) co_await wait_for_room();
-    if (c.rotate) {
-      end = End::rotated;
+    while (handoff_.full() && !c.rotate && !c.yield && !c.detach) co_await wait_for_room();
+    if (c.rotate || c.yield) {
+      end = c.rotate ? End::rotated : End::yielded;
       break;
     }
     if (c.detach) {
@@ -450,8 +540,8 @@ asio::awaitable<Collector::End> Collector::read_stream(Container& c, clock::time
         n = co_await DaemonClient::read_some(r, buf.data(), buf.size());
       }
     } catch (const system_error& e) {
-      if (c.rotate) {
-        end = End::rotated;
+      if (c.rotate || c.yield) {
+        end = c.rotate ? End::rotated : End::yielded;
       } else if (c.detach) {
         end = End::detached;
       } else if (e.code() == boost::beast::http::error::partial_message ||
@@ -477,12 +567,13 @@ asio::awaitable<Collector::End> Collector::read_stream(Container& c, clock::time
     }
     const bool pause = pacer.after_read(clock::now(), n.value_or(0), frames - frames_before);
     // A rotation or a detachment while the lines were handled ends the stream at once.
-    if (pause && !c.rotate && !c.detach) {
+    if (pause && !c.rotate && !c.yield && !c.detach) {
       r.park();
       co_await pause_until(c, pacer.next_tick(clock::now()));
     }
   }
   rotation.cancel();
+  turn.cancel();
   if (end == End::ended) {
     if (decoder.inside_frame()) {
       // What was cut off is read again from the next stream, if there is one.
@@ -630,6 +721,14 @@ void Collector::publish_counts() {
 void Collector::update_gauges() {
   metrics_.streams_active.set(static_cast<double>(active_));
   metrics_.streams_waiting.set(static_cast<double>(waiting_.size()));
+  double oldest = 0;
+  if (!waiting_.empty()) {
+    auto it = containers_.find(waiting_.front());
+    if (it != containers_.end()) {
+      oldest = std::chrono::duration<double>(clock::now() - it->second->since).count();
+    }
+  }
+  metrics_.oldest_wait.set(oldest);
   size_t watched = 0;
   for (const auto& [id, c] : containers_) {
     if (c->state != Container::State::idle) ++watched;

@@ -34,8 +34,8 @@ namespace docker_source {
 struct Metrics {
   explicit Metrics(const sluice::Context& ctx);
   void error(const std::string& type) const;
-  sluice::Metric streams_active, streams_waiting, containers_watched, rotations, stream_age, lines,
-      bytes, truncated, duplicates, reconnects, checkpoint_errors;
+  sluice::Metric streams_active, streams_waiting, oldest_wait, containers_watched, rotations, turns,
+      stream_age, lines, bytes, truncated, duplicates, reconnects, checkpoint_errors;
   std::map<std::string, sluice::Metric> errors;
 };
 
@@ -59,13 +59,18 @@ class Collector {
     std::shared_ptr<const sluice::LabelSet> labels[2];
     Position read;  // past the last line put into a batch
     enum class State { idle, waiting, streaming } state = State::idle;
+    // Since when it waits for a slot, or since its stream opened.
+    std::chrono::steady_clock::time_point since;
     StreamingResponse* stream = nullptr;  // while streaming
+    uint64_t serial = 0;                  // of its streams, for their timers
     asio::steady_timer* pause = nullptr;  // while the stream waits for its next read
     bool rotate = false;                  // the rotation timer closed the stream
+    bool turn_over = false;               // the stream had its turn: it yields to a waiter
+    bool yield = false;                   // the stream closes to give its slot to a waiter
     bool detach = false;                  // the container is gone or no longer wanted
   };
   using ContainerPtr = std::shared_ptr<Container>;
-  enum class End { rotated, ended, failed, gone, detached };
+  enum class End { rotated, yielded, ended, failed, gone, detached };
 
   asio::awaitable<void> session();
   asio::awaitable<void> reconcile(const std::vector<ContainerInfo>& listed, bool first);
@@ -74,7 +79,11 @@ class Collector {
   void attach(const ContainerInfo& info, bool first_listing);
   void detach(const std::string& id);
   void want_stream(const ContainerPtr& c);
+  void enqueue(const ContainerPtr& c);
   void release_stream();
+  void turn_ended(Container& c);
+  void offer_turns();
+  asio::awaitable<void> watch_waits();
   asio::awaitable<void> follow(ContainerPtr c);
   asio::awaitable<End> read_stream(Container& c, std::chrono::steady_clock::time_point& opened);
   asio::awaitable<void> wait_for_room();
@@ -101,8 +110,13 @@ class Collector {
   bool daemon_down_logged_ = false;
 
   std::map<std::string, ContainerPtr> containers_;
+  // Containers waiting for a slot, the longest waiting first.
   std::deque<std::string> waiting_;
   size_t active_ = 0;
+  size_t max_streams_;   // max_streams, or fewer when descriptors are short
+  std::string ceiling_;  // why max_streams_ is what it is, for the warning
+  size_t yielding_ = 0;  // streams closing to give a waiter their slot
+  bool waiting_said_ = false;
   // Streams paused for room; room() wakes them.
   std::vector<asio::steady_timer*> room_waiters_;
 

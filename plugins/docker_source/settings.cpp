@@ -76,9 +76,15 @@ Settings Settings::read(const sluice::Config& cfg) {
   if (s.read_interval > std::chrono::seconds(1)) {
     cfg.error("read_interval", "must be at most 1s");
   }
-  const double max_streams = cfg.number("max_streams", 50);
-  if (max_streams < 1 || max_streams > 10000) cfg.error("max_streams", "must be from 1 to 10000");
-  s.max_streams = static_cast<size_t>(std::clamp(max_streams, 1.0, 10000.0));
+  const double max_streams = cfg.number("max_streams", 1000);
+  if (max_streams < 1 || max_streams > 100000) {
+    cfg.error("max_streams", "must be from 1 to 100000");
+  }
+  s.max_streams = static_cast<size_t>(std::clamp(max_streams, 1.0, 100000.0));
+  s.stream_turn = cfg.duration("stream_turn", s.stream_turn);
+  if (s.stream_turn < std::chrono::milliseconds(500)) {
+    cfg.error("stream_turn", "must be at least 500ms");
+  }
   const double max_line = cfg.number("max_line_bytes", 256 * 1024);
   if (max_line < 1024 || max_line > 64.0 * 1024 * 1024) {
     cfg.error("max_line_bytes", "must be from 1024 to 67108864");

@@ -29,7 +29,10 @@ struct Settings {
   std::chrono::milliseconds reconnect_max{std::chrono::seconds(30)};
   std::chrono::milliseconds batch_wait{std::chrono::milliseconds(200)};
   std::chrono::milliseconds read_interval{std::chrono::milliseconds(50)};
-  size_t max_streams = 50;
+  // At most this many log streams open at once (a descriptor each), and then each stream
+  // with a waiting peer gives its slot up after a turn of stream_turn.
+  size_t max_streams = 1000;
+  std::chrono::milliseconds stream_turn{std::chrono::seconds(10)};
   size_t max_line_bytes = 256 * 1024;
   size_t batch_max_records = 2000;
   bool start_at_end = false;  // containers found running at the first listing, never seen

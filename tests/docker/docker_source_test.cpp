@@ -3,11 +3,15 @@
 // what it delivers to a file that the test reads back and accounts for.
 #include <signal.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <string>
@@ -349,6 +353,181 @@ TEST_CASE("docker_source with max_streams below the containers serves them all i
   CHECK(sluice.stop() == 0);
   auto delivered = read_delivered(sluice.out());
   for (int i = 0; i < 4; ++i) require_each(numbers(delivered, "turn" + std::to_string(i)), 300);
+}
+
+namespace {
+
+using std::chrono::steady_clock;
+
+// How long each container took, from `since`, to have a line in a Sluice's output: polled
+// until every one has, or the time-out.
+std::map<std::string, double> first_lines(
+    const std::string& out, const std::map<std::string, steady_clock::time_point>& since,
+    const std::function<void()>& each_poll = {}) {
+  std::map<std::string, double> waited;
+  test::wait_until(
+      [&] {
+        if (each_poll) each_poll();
+        auto d = read_delivered(out);
+        for (const auto& [name, from] : since) {
+          if (waited.count(name) == 0 && !numbers(d, name).empty()) {
+            waited[name] = std::chrono::duration<double>(steady_clock::now() - from).count();
+          }
+        }
+        return waited.size() == since.size();
+      },
+      std::chrono::seconds(90));
+  return waited;
+}
+
+size_t entries(const std::string& dir);
+
+}  // namespace
+
+// With more containers than max_streams, a waiting container used to get a slot only when a
+// stream rotated (5 minutes by default). Now each stream with a waiting peer gives its slot
+// up after stream_turn: every container's first line comes within a turn and a margin, while
+// Sluice runs and after a restart with every container's logs to catch up.
+TEST_CASE(
+    "docker_source past max_streams serves every container within a turn, and again "
+    "after a restart",
+    "[docker]") {
+  const auto& engine = test::DockerEngine::require();
+  test::TempDir dir;
+  test::Containers containers(engine);
+  constexpr int kContainers = 8;
+  // The turn, plus time for the daemon to start a container and for the line to be batched,
+  // written and polled, on a loaded machine or under a sanitizer.
+  constexpr double kTurn = 2, kMargin = 5;
+  const std::string config =
+      pipeline(dir, engine, "    max_streams: 4\n    stream_turn: 2s\n", "127.0.0.1:19469");
+  std::vector<std::string> names;
+  for (int i = 0; i < kContainers; ++i) names.push_back("turn" + std::to_string(i));
+
+  auto first = std::make_unique<Sluice>(dir, "first", config);
+  REQUIRE(test::wait_until([] { return test::http_get(19469, "/metrics").status == 200; },
+                           std::chrono::seconds(30)));
+  std::map<std::string, steady_clock::time_point> started;
+  for (const auto& name : names) {
+    containers.run(name, test::every_second(name));
+    started[name] = steady_clock::now();
+  }
+  double oldest_wait = 0;
+  auto watch = [&] {
+    oldest_wait = std::max(oldest_wait, scrape(19469, "sluice_docker_oldest_wait_seconds"));
+  };
+  auto waited = first_lines(first->out(), started, watch);
+  INFO(first->log());
+  REQUIRE(waited.size() == kContainers);
+  for (const auto& [name, seconds] : waited) {
+    INFO(name << " waited " << seconds << " s for its first line");
+    CHECK(seconds <= kTurn + kMargin);
+  }
+
+  // Steady: four streams, four waiting, turns passing; threads and descriptors do not move.
+  const std::string proc = "/proc/" + std::to_string(first->pid());
+  std::vector<size_t> threads, fds;
+  const auto began = steady_clock::now();
+  for (int s = 1; s <= 10; ++s) {
+    while (steady_clock::now() < began + std::chrono::seconds(s)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    watch();
+    threads.push_back(entries(proc + "/task"));
+    fds.push_back(entries(proc + "/fd"));
+  }
+  CHECK(scrape(19469, "sluice_docker_streams_active") == 4);
+  CHECK(scrape(19469, "sluice_docker_streams_waiting") == 4);
+  CHECK(scrape(19469, "sluice_docker_stream_turns_total") >= 8);
+  CHECK(oldest_wait > 0);
+  CHECK(oldest_wait <= kTurn + kMargin);
+  CHECK(*std::min_element(threads.begin(), threads.end()) ==
+        *std::max_element(threads.begin(), threads.end()));
+  // A checkpoint write holds two descriptors for a moment; a yield opens one for one.
+  CHECK(*std::max_element(fds.begin(), fds.end()) <= *std::min_element(fds.begin(), fds.end()) + 2);
+  CHECK(first->log().find("containers wait for a log stream: max_streams is 4") !=
+        std::string::npos);
+  CHECK(first->stop() == 0);
+
+  // Stopped while the containers go on writing; started again, each container has lines to
+  // catch up on, and the four slots must still turn.
+  auto written = [&](const std::string& name) {
+    std::string last = engine.docker({"logs", "--tail", "1", name});
+    return std::stoi(last.substr(last.rfind(' ') + 1));
+  };
+  const int before = written(names.back());
+  REQUIRE(test::wait_until([&] { return written(names.back()) >= before + 4; }));
+  const auto restarted = steady_clock::now();
+  std::map<std::string, steady_clock::time_point> restart;
+  for (const auto& name : names) restart[name] = restarted;
+  auto second = std::make_unique<Sluice>(dir, "second", config);
+  auto waited_again = first_lines(second->out(), restart);
+  INFO(second->log());
+  REQUIRE(waited_again.size() == kContainers);
+  for (const auto& [name, seconds] : waited_again) {
+    INFO(name << " waited " << seconds << " s after the restart");
+    CHECK(seconds <= kTurn + kMargin);
+  }
+  // Every line each container wrote up to now, once, across the two runs.
+  std::map<std::string, int> upto;
+  for (const auto& name : names) upto[name] = written(name);
+  REQUIRE(test::wait_until(
+      [&] {
+        auto d = read_all({first->out(), second->out()});
+        for (const auto& name : names) {
+          auto seen = numbers(d, name);
+          if (seen.empty() || seen.rbegin()->first < upto[name]) return false;
+        }
+        return true;
+      },
+      std::chrono::seconds(90)));
+  CHECK(second->stop() == 0);
+  auto delivered = read_all({first->out(), second->out()});
+  for (const auto& name : names) {
+    INFO(name);
+    auto seen = numbers(delivered, name);
+    require_each(seen, seen.rbegin()->first);
+  }
+}
+
+// Followed at once, every one of them: the ceiling is far above what a host runs.
+TEST_CASE("docker_source with its defaults follows 150 containers at once", "[docker]") {
+  const auto& engine = test::DockerEngine::require();
+  test::TempDir dir;
+  test::Containers containers(engine);
+  constexpr int kContainers = 150;
+  Sluice sluice(dir, "run", pipeline(dir, engine, "", "127.0.0.1:19470"));
+  std::vector<std::pair<std::string, std::string>> runs;
+  std::vector<std::string> names;
+  for (int i = 0; i < kContainers; ++i) {
+    names.push_back("many" + std::to_string(i));
+    runs.emplace_back(names.back(), test::every_second(names.back()));
+  }
+  containers.run_many(runs);
+  // Three lines from each: all flow together, none waits for another.
+  bool flowing = test::wait_until(
+      [&] {
+        auto d = read_delivered(sluice.out());
+        for (const auto& name : names) {
+          if (numbers(d, name).size() < 3) return false;
+        }
+        return true;
+      },
+      std::chrono::seconds(120));
+  INFO(sluice.log());
+  REQUIRE(flowing);
+  CHECK(scrape(19470, "sluice_docker_streams_active") == kContainers);
+  CHECK(scrape(19470, "sluice_docker_streams_waiting") == 0);
+  CHECK(scrape(19470, "sluice_docker_oldest_wait_seconds") == 0);
+  CHECK(scrape(19470, "sluice_docker_stream_turns_total") == 0);
+  CHECK(sluice.stop() == 0);
+  CHECK(sluice.log().find("wait for a log stream") == std::string::npos);
+  auto delivered = read_delivered(sluice.out());
+  for (const auto& name : names) {
+    INFO(name);
+    auto seen = numbers(delivered, name);
+    require_each(seen, seen.rbegin()->first);
+  }
 }
 
 TEST_CASE("docker_source resumes from its checkpoints after a restart and after kill -9",

@@ -476,7 +476,8 @@ TEST_CASE("docker_source refuses a bad configuration with the key named", "[dock
                            {"start_at", "middle"},
                            {"max_streams", 0},
                            {"rotation_interval", "1ms"},
-                           {"read_interval", "2s"}}));
+                           {"read_interval", "2s"},
+                           {"stream_turn", "100ms"}}));
   std::string all;
   for (const auto& e : host.config_errors()) all += e + "\n";
   INFO(all);
@@ -485,6 +486,7 @@ TEST_CASE("docker_source refuses a bad configuration with the key named", "[dock
   CHECK(all.find("max_streams") != std::string::npos);
   CHECK(all.find("rotation_interval") != std::string::npos);
   CHECK(all.find("read_interval") != std::string::npos);
+  CHECK(all.find("stream_turn") != std::string::npos);
 }
 
 TEST_CASE("docker_source without a daemon keeps trying, and stops at once, leaving nothing",

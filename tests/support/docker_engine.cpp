@@ -1,11 +1,14 @@
 #include "docker_engine.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 #include "helpers.hpp"
 #include "subprocess.hpp"
@@ -82,6 +85,38 @@ std::string Containers::run(const std::string& name, const std::string& script,
   return id;
 }
 
+std::vector<std::string> Containers::run_many(
+    const std::vector<std::pair<std::string, std::string>>& runs, int at_once) {
+  std::vector<std::string> ids(runs.size());
+  std::vector<std::string> failures;
+  std::mutex mutex;
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < runs.size(); i = next++) {
+      // Not through docker(): Catch's assertions belong to the test's thread.
+      std::vector<std::string> argv{
+          "/usr/bin/env", "docker", "-H",          engine_.host(),  "run", "-d", "--network",
+          "none",         "--name", runs[i].first, "local/busybox", "sh",  "-c", runs[i].second};
+      auto r = sluice::test::run(argv, std::chrono::seconds(120));
+      std::lock_guard lock(mutex);
+      if (r.exit_code != 0) {
+        failures.push_back(runs[i].first + ": " + r.err);
+      } else {
+        ids[i] = trim(r.out);
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < at_once; ++t) threads.emplace_back(work);
+  for (auto& t : threads) t.join();
+  for (const auto& id : ids) {
+    if (!id.empty()) ids_.push_back(id);
+  }
+  for (const auto& f : failures) UNSCOPED_INFO("docker run " << f);
+  REQUIRE(failures.empty());
+  return ids;
+}
+
 void Containers::remove(const std::string& name) {
   engine_.docker({"rm", "-f", name});
 }
@@ -92,6 +127,10 @@ std::string numbered_lines(const std::string& prefix, int count, int rate, const
   return "i=0; while [ $i -lt " + std::to_string(count) + " ]; do i=$((i+1)); echo \"" + prefix +
          " $i\"" + to + "; if [ $((i % " + std::to_string(step) +
          ")) -eq 0 ]; then usleep 100000; fi; done; sleep 3600";
+}
+
+std::string every_second(const std::string& prefix) {
+  return "i=0; while true; do i=$((i+1)); echo \"" + prefix + " $i\"; sleep 1; done";
 }
 
 }  // namespace sluice::test
