@@ -398,11 +398,12 @@ asio::awaitable<void> Collector::watch_waits() {
 
 asio::awaitable<void> Collector::follow(ContainerPtr c) {
   auto failures_backoff = std::chrono::milliseconds(500);
+  bool following = true;
   for (;;) {
     clock::time_point opened = clock::now();
     End end = End::failed;
     try {
-      end = co_await read_stream(*c, opened);
+      end = co_await read_stream(*c, opened, following);
     } catch (const std::exception& e) {
       ctx_.warn("container " + c->info.name + ": log stream failed: " + e.what());
       end = c->detach ? End::detached : End::failed;
@@ -425,6 +426,13 @@ asio::awaitable<void> Collector::follow(ContainerPtr c) {
       }
       continue;
     }
+    if (end == End::stopped && !c->detach) {
+      // The daemon can end a follower before it has passed on the last lines of a container
+      // that exits (a last line without a newline most of all): once the log is complete, it
+      // is read once more to its end, without following, and what was read is dropped.
+      following = false;
+      continue;
+    }
     if (end == End::ended && !c->detach) {
       // Still running: follow it again, but not in a tight loop if the daemon keeps closing.
       if (clock::now() - opened < std::chrono::seconds(1)) co_await sleep(failures_backoff);
@@ -443,7 +451,8 @@ asio::awaitable<void> Collector::follow(ContainerPtr c) {
   }
 }
 
-asio::awaitable<Collector::End> Collector::read_stream(Container& c, clock::time_point& opened) {
+asio::awaitable<Collector::End> Collector::read_stream(Container& c, clock::time_point& opened,
+                                                       bool following) {
   StreamingResponse r(io_);
   c.stream = &r;
   c.rotate = false;
@@ -467,8 +476,8 @@ asio::awaitable<Collector::End> Collector::read_stream(Container& c, clock::time
         ctx_.warn("container " + c.info.name + ": " + what);
       });
   const std::string target =
-      api_ + "/containers/" + c.info.id +
-      "/logs?follow=1&stdout=1&stderr=1&timestamps=1&since=" + since_parameter(since_for(c.read));
+      api_ + "/containers/" + c.info.id + "/logs?follow=" + (following ? "1" : "0") +
+      "&stdout=1&stderr=1&timestamps=1&since=" + since_parameter(since_for(c.read));
   // Counted here, published with each batch: a metric call per read would cost more than
   // the read at a few lines a read.
   auto flush_counts = [&] {
@@ -546,7 +555,9 @@ asio::awaitable<Collector::End> Collector::read_stream(Container& c, clock::time
         end = End::detached;
       } else if (e.code() == boost::beast::http::error::partial_message ||
                  e.code() == asio::error::eof) {
-        end = End::ended;  // the connection closed inside the body
+        // The connection closed inside the body: a follower ends so; a read to the end of
+        // the log was cut short, and is tried again.
+        end = following ? End::ended : End::failed;
       } else {
         metrics_.error("read");
         ctx_.warn("container " + c.info.name + ": reading its log stream: " + e.code().message());
@@ -574,6 +585,7 @@ asio::awaitable<Collector::End> Collector::read_stream(Container& c, clock::time
   }
   rotation.cancel();
   turn.cancel();
+  if (end == End::ended && !following) end = End::drained;
   if (end == End::ended) {
     if (decoder.inside_frame()) {
       // What was cut off is read again from the next stream, if there is one.
@@ -587,11 +599,12 @@ asio::awaitable<Collector::End> Collector::read_stream(Container& c, clock::time
     } catch (const std::exception&) {
       end = End::gone;  // unreachable: discovery reconnects and reconciles
     }
-    if (end == End::ended && !(info && info->running)) {
-      // Stopped for good: a last line without a newline is a line.
-      if (!decoder.inside_frame()) decoder.flush();
-      end = End::gone;
-    }
+    if (end == End::ended && !(info && info->running)) end = End::stopped;
+  }
+  if (end == End::drained) {
+    // The whole log to its end: a last line without a newline is a line.
+    if (!decoder.inside_frame()) decoder.flush();
+    end = End::gone;
   }
   flush_counts();
   hand_off(false);

@@ -70,7 +70,9 @@ class Collector {
     bool detach = false;                  // the container is gone or no longer wanted
   };
   using ContainerPtr = std::shared_ptr<Container>;
-  enum class End { rotated, yielded, ended, failed, gone, detached };
+  // ended: the daemon closed a stream it follows; stopped: so, and the container has stopped;
+  // drained: a stream read without following reached the end of the log.
+  enum class End { rotated, yielded, ended, stopped, drained, failed, gone, detached };
 
   asio::awaitable<void> session();
   asio::awaitable<void> reconcile(const std::vector<ContainerInfo>& listed, bool first);
@@ -85,7 +87,8 @@ class Collector {
   void offer_turns();
   asio::awaitable<void> watch_waits();
   asio::awaitable<void> follow(ContainerPtr c);
-  asio::awaitable<End> read_stream(Container& c, std::chrono::steady_clock::time_point& opened);
+  asio::awaitable<End> read_stream(Container& c, std::chrono::steady_clock::time_point& opened,
+                                   bool following);
   asio::awaitable<void> wait_for_room();
   asio::awaitable<void> pause_until(Container& c, std::chrono::steady_clock::time_point when);
   static void interrupt(Container& c);

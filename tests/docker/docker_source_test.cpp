@@ -94,6 +94,12 @@ class Sluice {
   }
   const std::string& out() const { return out_; }
   std::string log() const { return test::read_file(err_); }
+  // A container that starts and exits before the source has subscribed to the daemon's events
+  // and listed the containers is, rightly, not read: tests that run such containers wait.
+  bool connected() const {
+    return test::wait_until(
+        [&] { return log().find(", API ") != std::string::npos; });  // "Docker daemon at …, API …"
+  }
   pid_t pid() const { return proc_->pid(); }
   // SIGTERM: the engine drains and stops under its deadlines, then exits 0.
   int stop() {
@@ -152,6 +158,7 @@ TEST_CASE("docker_source follows containers started before and after it", "[dock
                 pipeline(dir, engine,
                          "    rotation_interval: 1m\n    container_labels: [com.example.team]\n"
                          "    labels:\n      host: test-host\n"));
+  REQUIRE(sluice.connected());
   containers.run("late-tty", "for i in $(seq 1 50); do echo \"tty $i\"; done; sleep 3600", {"-t"});
   containers.run("short-lived", "for i in $(seq 1 20); do echo \"exits $i\"; done");
 
@@ -201,6 +208,7 @@ TEST_CASE("docker_source follows a rename, a restart under the same id and a rem
   test::Containers containers(engine);
   Sluice sluice(dir, "run",
                 pipeline(dir, engine, "    rotation_interval: 1m\n    sync_interval: 50ms\n"));
+  REQUIRE(sluice.connected());
   containers.run("renamed", test::numbered_lines("renamed", 100000, 20));
   const std::string restarted =
       containers.run("restarted", "for i in $(seq 1 10); do echo \"restarted $i\"; done");
@@ -630,16 +638,20 @@ TEST_CASE("docker_source delivers a TTY container's last line that has no newlin
   test::Containers containers(engine);
   const unsigned short port = 19468;
   Sluice sluice(dir, "run", pipeline(dir, engine, "", "127.0.0.1:19468"));
-  // Exits at once: the stream ends with the last line pending in the decoder.
+  REQUIRE(sluice.connected());
+  // Exits at once: the stream ends with the last line pending in the decoder, or before the
+  // daemon has sent it at all.
   containers.run("tty-last", "printf 'first\\nlast, no newline'", {"-t"});
   containers.run("plain-last", "printf 'plain first\\nplain last, no newline'");
-  REQUIRE(test::wait_until([&] {
+  const bool both = test::wait_until([&] {
     int found = 0;
     for (const auto& d : read_delivered(sluice.out())) {
       found += d.line == "last, no newline" || d.line == "plain last, no newline";
     }
     return found == 2;
-  }));
+  });
+  INFO(test::read_file(sluice.out()) << sluice.log());
+  REQUIRE(both);
   std::multiset<std::string> lines;
   for (const auto& d : read_delivered(sluice.out())) lines.insert(d.line);
   CHECK(lines.count("first") == 1);
