@@ -1,6 +1,8 @@
 // blackhole_sink: acknowledges every batch and keeps nothing, for benchmarks and for trying a
 // pipeline without a destination (like Vector's blackhole sink).
+#include <algorithm>
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "sluice/plugin.hpp"
@@ -13,6 +15,11 @@ class BlackholeSink final : public sluice::Sink {
     report_every_ = cfg.duration("report_interval", std::chrono::milliseconds(0));
     if (report_every_.count() < 0) cfg.error("report_interval", "must not be negative");
     bytes_ = ctx.counter("sluice_blackhole_bytes_total", "Line bytes received and discarded.");
+    // Opt in: a source that replays old logs would show their age, not a delay.
+    if (cfg.boolean("measure_delay", false)) {
+      delay_max_ = ctx.gauge("sluice_blackhole_delay_max_seconds",
+                             "The longest time from a record's timestamp to its arrival here.");
+    }
   }
 
   bool start() override {
@@ -30,6 +37,7 @@ class BlackholeSink final : public sluice::Sink {
       if (s == sluice::Status::ok) {
         uint64_t batch_bytes = 0;
         for (const auto& r : batch) batch_bytes += r.line.size;
+        if (delay_max_) measure_delay(batch);
         records += batch.size();
         bytes += batch_bytes;
         bytes_.add(static_cast<double>(batch_bytes));
@@ -48,9 +56,24 @@ class BlackholeSink final : public sluice::Sink {
     }
   }
 
+  void measure_delay(const sluice::Batch& batch) {
+    const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    int64_t oldest = now;
+    for (const auto& r : batch) oldest = std::min(oldest, r.timestamp_ns);
+    const double delay = static_cast<double>(now - oldest) / 1e9;
+    if (delay > delay_max_seen_) {
+      delay_max_seen_ = delay;
+      delay_max_->set(delay);
+    }
+  }
+
   sluice::Context& ctx_;
   std::chrono::milliseconds report_every_{0};
   sluice::Metric bytes_;
+  std::optional<sluice::Metric> delay_max_;
+  double delay_max_seen_ = 0;
 };
 
 }  // namespace

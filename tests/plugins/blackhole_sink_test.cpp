@@ -1,5 +1,6 @@
 // blackhole_sink on the SDK's fake host.
 #include <catch2/catch.hpp>
+#include <chrono>
 
 #include "sluice/testing/fake_host.hpp"
 
@@ -26,4 +27,27 @@ TEST_CASE("blackhole_sink refuses a report interval that is not a duration", "[b
   FakeHost host(sluice_plugin_entry(SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR));
   CHECK_FALSE(host.create({{"report_interval", "often"}}));
   CHECK(host.config_errors().size() == 1);
+}
+
+TEST_CASE("blackhole_sink measures the longest delay of a record when asked", "[blackhole_sink]") {
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const int64_t second = 1000000000;
+  for (bool measure : {true, false}) {
+    FakeHost host(sluice_plugin_entry(SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR));
+    REQUIRE(host.create({{"measure_delay", measure ? "true" : "false"}}));
+    REQUIRE(host.start());
+    host.push({{"recent", {}, now - 2 * second}, {"older", {}, now - 5 * second}});
+    host.push({{"newest", {}, now}});  // a smaller delay leaves the largest standing
+    REQUIRE(host.wait_for_finished(2));
+    const double delay = host.metric("sluice_blackhole_delay_max_seconds");
+    if (measure) {
+      CHECK(delay >= 5);
+      CHECK(delay < 5 + 60);  // generous for a slow machine
+    } else {
+      CHECK(delay == 0);
+    }
+    CHECK(host.stop());
+  }
 }
