@@ -97,7 +97,14 @@ void Tailer::run(const sluice::StopToken& stop) {
   }
   if (settings_.use_inotify) {
     inotify_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (inotify_ < 0) {
+    if (inotify_ < 0 && errno == EMFILE) {
+      // At start the process holds few descriptors: this is the user's inotify instances,
+      // which are few (fs.inotify.max_user_instances, often 128) and shared by every program
+      // of that user; dockerd takes one per log stream it follows.
+      ctx_.warn(
+          "inotify is not available: this user's inotify instances are used up "
+          "(fs.inotify.max_user_instances); polling every poll_interval instead");
+    } else if (inotify_ < 0) {
       ctx_.warn(std::string("inotify is not available (") + std::strerror(errno) +
                 "): polling every poll_interval instead");
     }
