@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -367,26 +369,61 @@ namespace {
 
 using std::chrono::steady_clock;
 
-// How long each container took, from `since`, to have a line in a Sluice's output: polled
-// until every one has, or the time-out.
-std::map<std::string, double> first_lines(
-    const std::string& out, const std::map<std::string, steady_clock::time_point>& since,
-    const std::function<void()>& each_poll = {}) {
-  std::map<std::string, double> waited;
-  test::wait_until(
-      [&] {
-        if (each_poll) each_poll();
-        auto d = read_delivered(out);
-        for (const auto& [name, from] : since) {
-          if (waited.count(name) == 0 && !numbers(d, name).empty()) {
-            waited[name] = std::chrono::duration<double>(steady_clock::now() - from).count();
-          }
+// Notes when each container's first line appears in a Sluice's output, from a thread of its
+// own: a test that starts containers one after another must not delay the noting (under a
+// sanitizer on a loaded machine, starting eight took longer than the bound itself).
+class FirstLines {
+ public:
+  FirstLines(std::string out, std::vector<std::string> names)
+      : out_(std::move(out)), names_(std::move(names)), thread_([this] { run(); }) {}
+  FirstLines(const FirstLines&) = delete;
+  FirstLines& operator=(const FirstLines&) = delete;
+  ~FirstLines() {
+    stop_ = true;
+    thread_.join();
+  }
+
+  // Waits until every container has a line, or the time-out; then the seconds each took from
+  // its `since` (none if its line came first).
+  std::map<std::string, double> waited(const std::map<std::string, steady_clock::time_point>& since,
+                                       const std::function<void()>& each_poll = {}) {
+    test::wait_until(
+        [&] {
+          if (each_poll) each_poll();
+          std::lock_guard lock(mutex_);
+          return seen_.size() == names_.size();
+        },
+        std::chrono::seconds(90));
+    std::lock_guard lock(mutex_);
+    std::map<std::string, double> out;
+    for (const auto& [name, at] : seen_) {
+      out[name] = std::max(0.0, std::chrono::duration<double>(at - since.at(name)).count());
+    }
+    return out;
+  }
+
+ private:
+  void run() {
+    while (!stop_) {
+      auto delivered = read_delivered(out_);
+      const auto now = steady_clock::now();
+      {
+        std::lock_guard lock(mutex_);
+        for (const auto& name : names_) {
+          if (seen_.count(name) == 0 && !numbers(delivered, name).empty()) seen_[name] = now;
         }
-        return waited.size() == since.size();
-      },
-      std::chrono::seconds(90));
-  return waited;
-}
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
+  const std::string out_;
+  const std::vector<std::string> names_;
+  std::mutex mutex_;
+  std::map<std::string, steady_clock::time_point> seen_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;  // last: it starts once the rest is ready
+};
 
 size_t entries(const std::string& dir);
 
@@ -415,6 +452,7 @@ TEST_CASE(
   auto first = std::make_unique<Sluice>(dir, "first", config);
   REQUIRE(test::wait_until([] { return test::http_get(19469, "/metrics").status == 200; },
                            std::chrono::seconds(30)));
+  FirstLines first_lines(first->out(), names);
   std::map<std::string, steady_clock::time_point> started;
   for (const auto& name : names) {
     containers.run(name, test::every_second(name));
@@ -424,7 +462,7 @@ TEST_CASE(
   auto watch = [&] {
     oldest_wait = std::max(oldest_wait, scrape(19469, "sluice_docker_oldest_wait_seconds"));
   };
-  auto waited = first_lines(first->out(), started, watch);
+  auto waited = first_lines.waited(started, watch);
   INFO(first->log());
   REQUIRE(waited.size() == kContainers);
   for (const auto& [name, seconds] : waited) {
@@ -469,7 +507,7 @@ TEST_CASE(
   std::map<std::string, steady_clock::time_point> restart;
   for (const auto& name : names) restart[name] = restarted;
   auto second = std::make_unique<Sluice>(dir, "second", config);
-  auto waited_again = first_lines(second->out(), restart);
+  auto waited_again = FirstLines(second->out(), names).waited(restart);
   INFO(second->log());
   REQUIRE(waited_again.size() == kContainers);
   for (const auto& [name, seconds] : waited_again) {

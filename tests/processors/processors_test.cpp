@@ -117,7 +117,9 @@ TEST_CASE("multiline joins traces split across batches, and every line is acknow
     for (int i = 1; i <= events; ++i) f << trace(i);
   }
   {
-    auto engine = test::start_engine(dir, multiline_pipeline(log, out, "100ms"));
+    // flush_after is generous: a trace whose lines came further apart than it (a loaded
+    // machine under a sanitizer) would be sent on in two.
+    auto engine = test::start_engine(dir, multiline_pipeline(log, out, "1s"));
     // The last trace has no line after it: flush_after sends it on.
     REQUIRE(test::wait_until([&] { return lines_of(out).size() >= static_cast<size_t>(events); }));
     REQUIRE(test::wait_until([&] {
@@ -142,7 +144,7 @@ TEST_CASE("multiline joins traces split across batches, and every line is acknow
   CHECK(lines_of(out).back() == joined(events + 1));
   // Nothing is read twice after a restart: only the new trace's lines.
   {
-    auto engine = test::start_engine(dir, multiline_pipeline(log, out, "100ms"));
+    auto engine = test::start_engine(dir, multiline_pipeline(log, out, "1s"));
     std::ofstream(log, std::ios::app) << trace(events + 2);
     REQUIRE(
         test::wait_until([&] { return lines_of(out).size() == static_cast<size_t>(events + 2); }));
