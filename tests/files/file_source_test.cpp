@@ -415,7 +415,8 @@ TEST_CASE("file_source names a file it cannot read and goes on with the rest", "
 // Inotify's watch limit is per user namespace (Linux 5.11 and later): a namespace of its own
 // with a limit of two watches leaves the machine's limit alone. The source watches logs/ (for
 // new folders) and logs/a; logs/b is left to polling.
-TEST_CASE("file_source polls the folders it cannot watch past inotify's watch limit", "[files]") {
+TEST_CASE("file_source polls the folders it cannot watch past inotify's watch limit",
+          "[files][inotify]") {
   const std::string limit_two = "echo 2 > /proc/sys/user/max_inotify_watches && exec \"$0\" \"$@\"";
   if (test::run({"/usr/bin/unshare", "--user", "--map-root-user", "sh", "-c", limit_two, "true"})
           .exit_code != 0) {
