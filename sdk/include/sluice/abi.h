@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define SLUICE_ABI_MAJOR 1
-#define SLUICE_ABI_MINOR 3
+#define SLUICE_ABI_MINOR 4
 
 /* The one symbol a plugin library exports. */
 #define SLUICE_PLUGIN_ENTRY_SYMBOL "sluice_plugin_entry"
@@ -236,6 +236,21 @@ typedef struct sluice_host_api_t {
   ((host)->struct_size >= offsetof(sluice_host_api_t, field) + sizeof((host)->field))
 
 /*
+ * One setting a plugin declares (ABI 1.4): `sluice describe` prints them, and the host names
+ * the right key when a config uses another shipper's name for it. Every string is
+ * NUL-terminated (empty when there is nothing to say) and lives as long as the library.
+ */
+typedef struct sluice_setting_t {
+  const char* name;          /* "batch_wait"; nested: "tls.ca_file", "rules[].regex" */
+  const char* type;          /* "duration", "integer", "list of strings", ... */
+  const char* default_value; /* as YAML would write it */
+  const char* allowed;       /* "100ms to 1h", "text or json" */
+  const char* description;   /* one line */
+  const char* hints;         /* what other log shippers call it, comma-separated */
+  int required;
+} sluice_setting_t;
+
+/*
  * What a plugin library describes of itself. Hooks may be NULL where the comment says so.
  */
 typedef struct sluice_plugin_descriptor_t {
@@ -274,6 +289,14 @@ typedef struct sluice_plugin_descriptor_t {
    * callback_hold_attach). After final=1, nothing should be held. */
   sluice_status_t (*on_flush)(sluice_instance_plugin_ptr self, sluice_batch_host_ptr batch,
                               int final);
+
+  /* ---- ABI 1.4 ---- */
+  /* The settings the plugin reads (may be NULL): setting_count entries, each setting_size
+   * bytes apart (sizeof(sluice_setting_t) as the plugin was built), so that a later minor may
+   * append fields to sluice_setting_t. */
+  const sluice_setting_t* settings;
+  uint32_t setting_count;
+  uint32_t setting_size;
 } sluice_plugin_descriptor_t;
 
 /* The size of an ABI 1.0 descriptor: the smallest the host accepts. */

@@ -6,6 +6,7 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "sluice/abi.h"
 #include "sluice/config.hpp"
@@ -53,6 +54,14 @@ class Sink {
 };
 
 namespace detail {
+
+// A plugin that declares its settings (sluice/settings.hpp) has
+//   static const sluice::SettingsDescription& settings_table();
+template <class T, class = void>
+struct HasSettingsTable : std::false_type {};
+template <class T>
+struct HasSettingsTable<T, std::void_t<decltype(T::settings_table().c_settings())>>
+    : std::true_type {};
 
 template <class T>
 struct Instance {
@@ -162,6 +171,11 @@ struct Adapter {
     d.on_process = T::kind == SLUICE_KIND_PROCESSOR ? &process : nullptr;
     if constexpr (T::kind == SLUICE_KIND_PROCESSOR) {
       if constexpr (T::holds_records) d.on_flush = &flush;
+    }
+    if constexpr (HasSettingsTable<T>::value) {
+      d.settings = T::settings_table().c_settings();
+      d.setting_count = T::settings_table().c_count();
+      d.setting_size = sizeof(sluice_setting_t);
     }
     return d;
   }
