@@ -8,6 +8,7 @@ const char* usage() {
          "             [--log-format text|json]\n"
          "  sluice validate -c FILE [--plugin-dir DIR]...\n"
          "  sluice plugins [-c FILE] [--plugin-dir DIR]...\n"
+         "  sluice describe PLUGIN [--format text|json|markdown] [-c FILE] [--plugin-dir DIR]...\n"
          "  sluice plugin-check LIB [--config FILE] [--cycles N] [--run-for DURATION]\n"
          "                      [--stop-deadline DURATION]\n"
          "  sluice --version\n"
@@ -38,7 +39,7 @@ std::optional<Arguments> parse_arguments(int argc, char** argv, std::string& err
   }
   a.command = first;
   if (a.command != "run" && a.command != "validate" && a.command != "plugins" &&
-      a.command != "plugin-check") {
+      a.command != "describe" && a.command != "plugin-check") {
     error = "unknown command '" + a.command + "'";
     return std::nullopt;
   }
@@ -88,6 +89,15 @@ std::optional<Arguments> parse_arguments(int argc, char** argv, std::string& err
     } else if (arg == "--stop-deadline") {
       if (!(v = value(arg))) return std::nullopt;
       a.stop_deadline = *v;
+    } else if (arg == "--format" && a.command == "describe") {
+      if (!(v = value(arg))) return std::nullopt;
+      if (*v != "text" && *v != "json" && *v != "markdown") {
+        error = "--format takes text, json or markdown, not '" + *v + "'";
+        return std::nullopt;
+      }
+      a.format = *v;
+    } else if (a.command == "describe" && a.plugin.empty() && arg[0] != '-') {
+      a.plugin = arg;
     } else if (a.command == "plugin-check" && a.library.empty() && arg[0] != '-') {
       a.library = arg;
     } else {
@@ -97,6 +107,10 @@ std::optional<Arguments> parse_arguments(int argc, char** argv, std::string& err
   }
   if ((a.command == "run" || a.command == "validate") && a.config.empty()) {
     error = "'" + a.command + "' needs -c FILE, the pipeline to " + a.command;
+    return std::nullopt;
+  }
+  if (a.command == "describe" && a.plugin.empty()) {
+    error = "'describe' needs the name of a plugin (see 'sluice plugins')";
     return std::nullopt;
   }
   if (a.command == "plugin-check" && a.library.empty()) {

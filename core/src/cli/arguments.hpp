@@ -8,13 +8,15 @@
 namespace sluice::cli {
 
 struct Arguments {
-  std::string command;  // run, validate, plugins, plugin-check, version, help
+  std::string command;  // run, validate, plugins, describe, plugin-check, version, help
   std::string config;   // -c / --config
   std::vector<std::string> plugin_dirs;
   std::string log_level = "info";
   std::string log_format = "text";
   bool watch_config = false;  // run: reload when the file changes
   std::string library;        // plugin-check
+  std::string plugin;         // describe
+  std::string format = "text";  // describe: text, json or markdown
   int cycles = 10;
   std::string run_for = "100ms";
   std::string stop_deadline = "5s";

@@ -17,6 +17,7 @@
 #include "lifecycle/conformance.hpp"
 #include "observability/logging.hpp"
 #include "plugins/plugin_catalog.hpp"
+#include "plugins/plugin_description.hpp"
 #include "reload/reloader.hpp"
 #include "version.hpp"
 
@@ -193,6 +194,30 @@ int cmd_plugins(const cli::Arguments& a) {
   return exit_ok;
 }
 
+int cmd_describe(const cli::Arguments& a) {
+  std::vector<std::string> from_config;
+  if (!a.config.empty()) {
+    auto config = load_config(a.config);
+    if (!config) return exit_usage;
+    from_config = config->plugin_dirs;
+  }
+  auto catalog = core::PluginCatalog::discover(core::plugin_search_path(a.plugin_dirs, from_config),
+                                               {a.plugin});
+  auto plugin = catalog.find(a.plugin);
+  if (!plugin) {
+    std::cerr << "sluice: " << catalog.explain_missing(a.plugin) << "\n";
+    return exit_failure;
+  }
+  if (a.format == "json") {
+    std::cout << core::describe_json(*plugin);
+  } else if (a.format == "markdown") {
+    std::cout << core::describe_markdown(*plugin);
+  } else {
+    std::cout << core::describe_text(*plugin);
+  }
+  return exit_ok;
+}
+
 int cmd_plugin_check(const cli::Arguments& a) {
   core::ConformanceOptions options;
   options.library = a.library;
@@ -257,6 +282,7 @@ int main(int argc, char** argv) {
     if (args->command == "run") return cmd_run(*args);
     if (args->command == "validate") return cmd_validate(*args);
     if (args->command == "plugins") return cmd_plugins(*args);
+    if (args->command == "describe") return cmd_describe(*args);
     return cmd_plugin_check(*args);
   } catch (const std::exception& e) {
     std::cerr << "sluice: " << e.what() << "\n";

@@ -4,8 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/dll/shared_library.hpp>
 #include <cerrno>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -47,6 +49,37 @@ std::string mode_string(mode_t mode) {
 std::string safe_string(const char* s, size_t max) {
   if (s == nullptr) return {};
   return std::string(s, strnlen(s, max));
+}
+
+// The declared settings, each read only as far as the plugin's sluice_setting_t reaches.
+std::vector<PluginSetting> read_settings(const sluice_plugin_descriptor_t& d) {
+  std::vector<PluginSetting> out;
+  constexpr size_t kFirstSize = offsetof(sluice_setting_t, required) + sizeof(int);
+  if (d.settings == nullptr || d.setting_size < kFirstSize) return out;
+  const auto* at = reinterpret_cast<const char*>(d.settings);
+  for (uint32_t i = 0; i < d.setting_count && i < 4096; ++i) {
+    sluice_setting_t s{};
+    std::memcpy(&s, at + size_t{i} * d.setting_size,
+                std::min<size_t>(d.setting_size, sizeof(sluice_setting_t)));
+    PluginSetting p;
+    p.name = safe_string(s.name, 128);
+    p.type = safe_string(s.type, 128);
+    p.default_value = safe_string(s.default_value, 1024);
+    p.allowed = safe_string(s.allowed, 1024);
+    p.description = safe_string(s.description, 4096);
+    std::string hints = safe_string(s.hints, 1024);
+    for (size_t start = 0; start < hints.size();) {
+      size_t comma = hints.find(',', start);
+      if (comma == std::string::npos) comma = hints.size();
+      std::string h = hints.substr(start, comma - start);
+      h.erase(0, h.find_first_not_of(' '));
+      if (!h.empty()) p.hints.push_back(h);
+      start = comma + 1;
+    }
+    p.required = s.required != 0;
+    if (!p.name.empty()) out.push_back(std::move(p));
+  }
+  return out;
 }
 
 // Boost.DLL clears dlerror(), so ask the dynamic loader once more for its reason.
@@ -221,6 +254,7 @@ LoadResult load_file(const std::string& path, const std::string& load_name) {
   lib_info->version = safe_string(desc.version, 128);
   lib_info->description = safe_string(desc.description, 1024);
   if (lib_info->name.empty()) return refuse("the descriptor has no name");
+  lib_info->settings = read_settings(desc);
   if (desc.kind != SLUICE_KIND_SOURCE && desc.kind != SLUICE_KIND_PROCESSOR &&
       desc.kind != SLUICE_KIND_SINK) {
     return refuse("unknown plugin kind " + std::to_string(desc.kind));

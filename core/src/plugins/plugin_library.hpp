@@ -4,10 +4,22 @@
 #include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "sluice/abi.h"
 
 namespace sluice::core {
+
+// One setting as the plugin declares it (ABI 1.4), copied out of the library.
+struct PluginSetting {
+  std::string name;
+  std::string type;
+  std::string default_value;
+  std::string allowed;
+  std::string description;
+  std::vector<std::string> hints;  // what other shippers call it
+  bool required = false;
+};
 
 struct PluginLibrary {
   std::string path;
@@ -17,6 +29,7 @@ struct PluginLibrary {
   std::string name;
   std::string version;
   std::string description;
+  std::vector<PluginSetting> settings;  // empty for a plugin that declares none
 };
 
 // The refusal, or the library. Every refusal names the file and what was wrong.

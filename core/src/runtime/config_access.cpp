@@ -5,8 +5,12 @@
 namespace sluice::core {
 
 ConfigAccess::ConfigAccess(const YAML::Node& node, std::string path, const YamlReader& reader,
-                           std::vector<std::string> ignored)
-    : node_(node), path_(std::move(path)), reader_(reader), ignored_(std::move(ignored)) {}
+                           std::vector<std::string> ignored, const Hints* hints)
+    : node_(node),
+      path_(std::move(path)),
+      reader_(reader),
+      ignored_(std::move(ignored)),
+      hints_(hints) {}
 
 YAML::Node ConfigAccess::get(const char* key) {
   asked_.insert(key);
@@ -22,7 +26,7 @@ ConfigAccess* ConfigAccess::child(const char* key) {
   YAML::Node n = get(key);
   if (!n.IsDefined() || n.IsNull()) return nullptr;
   if (!reader_.is_map(n, path_of(key))) return nullptr;
-  return &children_.emplace_back(n, path_of(key), reader_);
+  return &children_.emplace_back(n, path_of(key), reader_, std::vector<std::string>{}, hints_);
 }
 
 ConfigAccess* ConfigAccess::list_child(const char* key, size_t index) {
@@ -35,7 +39,7 @@ ConfigAccess* ConfigAccess::list_child(const char* key, size_t index) {
   if (index >= n.size()) return nullptr;
   std::string path = path_of(key) + "[" + std::to_string(index) + "]";
   if (!reader_.is_map(n[index], path)) return nullptr;
-  return &children_.emplace_back(n[index], path, reader_);
+  return &children_.emplace_back(n[index], path, reader_, std::vector<std::string>{}, hints_);
 }
 
 std::string ConfigAccess::path_of(const char* key) const {
@@ -56,8 +60,12 @@ void ConfigAccess::report_unknown_keys() {
       const std::string& key = kv.first.Scalar();
       if (std::find(known.begin(), known.end(), key) != known.end()) continue;
       std::string message = "unknown key '" + key + "'";
-      std::string guess = closest_match(key, known);
-      if (!guess.empty()) message += " (did you mean '" + guess + "'?)";
+      auto hint = hints_ != nullptr ? hints_->find(key) : Hints::const_iterator{};
+      if (hints_ != nullptr && hint != hints_->end()) {
+        message += " (another shipper's name: here it is '" + hint->second + "')";
+      } else if (std::string guess = closest_match(key, known); !guess.empty()) {
+        message += " (did you mean '" + guess + "'?)";
+      }
       reader_.error(kv.first, path_of(key.c_str()), message);
     }
   }

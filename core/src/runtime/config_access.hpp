@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <list>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -15,9 +16,13 @@ namespace sluice::core {
 
 class ConfigAccess {
  public:
+  // Other shippers' names for a setting, and the plugin's own key for each.
+  using Hints = std::map<std::string, std::string>;
+
   // ignored: keys that belong to the core (type, inputs, ...) and are not the plugin's.
+  // hints, when given, must outlive this and its children.
   ConfigAccess(const YAML::Node& node, std::string path, const YamlReader& reader,
-               std::vector<std::string> ignored = {});
+               std::vector<std::string> ignored = {}, const Hints* hints = nullptr);
 
   // The value under key, or an undefined node; marks key as asked for.
   YAML::Node get(const char* key);
@@ -36,6 +41,7 @@ class ConfigAccess {
   std::string path_;
   const YamlReader& reader_;
   std::vector<std::string> ignored_;
+  const Hints* hints_;
   std::set<std::string> asked_;
   std::list<ConfigAccess> children_;  // list: handles given out keep their address
 };

@@ -48,7 +48,11 @@ PluginInstance::~PluginInstance() {
 
 bool PluginInstance::configure(const YAML::Node& node, const YamlReader& reader,
                                const std::string& path, const std::vector<std::string>& ignored) {
-  ConfigAccess access(node, path, reader, ignored);
+  ConfigAccess::Hints hints;
+  for (const auto& setting : library_->settings) {
+    for (const auto& other_name : setting.hints) hints.emplace(other_name, setting.name);
+  }
+  ConfigAccess access(node, path, reader, ignored, &hints);
   size_t errors_before = reader.diags().size();
   sluice_status_t status = SLUICE_ERROR;
   status = d_.on_create(host_api(), reinterpret_cast<sluice_context_host_ptr>(this),
