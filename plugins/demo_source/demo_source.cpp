@@ -7,24 +7,56 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "line_template.hpp"
 #include "sluice/plugin.hpp"
+#include "sluice/settings.hpp"
 
 namespace {
 
+struct Settings {
+  double rate = 0;
+  int64_t count = 0;
+  int64_t batch_size = 0;
+  std::string line;
+  std::vector<std::pair<std::string, std::string>> labels;
+};
+
 class DemoSource final : public sluice::Source {
  public:
+  static const sluice::SettingsTable<Settings>& settings_table() {
+    using S = Settings;
+    static const sluice::SettingsTable<Settings> table{
+        sluice::number("rate", &S::rate, 10,
+                       "records per second; `0` means as fast as the pipeline takes them")
+            .at_least(0)
+            .hint({"interval", "rate_limit"}),
+        sluice::integer("count", &S::count, int64_t{0},
+                        "records to generate in all, then idle until stopped; `0` means no end")
+            .at_least(0)
+            .hint({"samples"}),
+        sluice::integer("batch_size", &S::batch_size, int64_t{500}, "records per batch at most")
+            .between(1, 65536),
+        sluice::string("line", &S::line, "demo line {seq} level={level}",
+                       "the line; `{seq}` is the record's number from 1, `{level}` cycles "
+                       "through info, warn, error, debug")
+            .hint({"dummy", "format", "lines"}),
+        sluice::map("labels", &S::labels, "labels every record carries"),
+    };
+    return table;
+  }
+
   DemoSource(sluice::Context& ctx, const sluice::Config& cfg)
+      : DemoSource(ctx, settings_table().read(cfg)) {}
+  DemoSource(sluice::Context& ctx, const Settings& s)
       : ctx_(ctx),
-        template_(cfg.string("line", "demo line {seq} level={level}")),
-        labels_(cfg.map("labels")) {
-    rate_ = cfg.number("rate", 10);
-    count_ = cfg.integer("count", 0);
-    batch_size_ = cfg.integer("batch_size", 500);
-    if (rate_ < 0) cfg.error("rate", "must be 0 (as fast as possible) or more records per second");
-    if (count_ < 0) cfg.error("count", "must be 0 (no end) or a number of records");
-    if (batch_size_ < 1 || batch_size_ > 65536) cfg.error("batch_size", "must be from 1 to 65536");
+        template_(s.line),
+        labels_(s.labels),
+        rate_(s.rate),
+        count_(s.count),
+        batch_size_(s.batch_size) {
     const char* help = "Records whose end-to-end acknowledgement came back, by outcome.";
     acked_ = ctx.counter("sluice_demo_acknowledged_events_total", help, outcome("delivered"));
     rejected_ = ctx.counter("sluice_demo_acknowledged_events_total", help, outcome("rejected"));
@@ -102,9 +134,9 @@ class DemoSource final : public sluice::Source {
   sluice::Context& ctx_;
   LineTemplate template_;
   sluice::LabelSet labels_;
-  double rate_ = 10;
-  int64_t count_ = 0;
-  int64_t batch_size_ = 500;
+  double rate_;
+  int64_t count_;
+  int64_t batch_size_;
   sluice::Metric acked_, rejected_, failed_;
   std::mutex mutex_;
   std::map<uint64_t, size_t> in_flight_;

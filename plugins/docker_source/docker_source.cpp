@@ -23,6 +23,7 @@ namespace {
 
 class DockerSource final : public sluice::Source {
  public:
+  static const sluice::SettingsDescription& settings_table() { return Settings::table(); }
   DockerSource(sluice::Context& ctx, const sluice::Config& cfg)
       : ctx_(ctx), settings_(Settings::read(cfg)), metrics_(ctx) {
     const char* help = "Batches whose end-to-end acknowledgement came back, by outcome.";

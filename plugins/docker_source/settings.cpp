@@ -45,62 +45,85 @@ std::string label_name(std::string_view key) {
   return out;
 }
 
+const sluice::SettingsTable<Settings>& Settings::table() {
+  using S = Settings;
+  using namespace std::chrono_literals;
+  static const sluice::SettingsTable<Settings> table{
+      sluice::string("host", &S::host, "unix:///var/run/docker.sock",
+                     "the daemon: `unix:///path` or `tcp://HOST:PORT` (plain HTTP)")
+          .check(
+              [](const S& s) {
+                std::string error;
+                return parse_daemon_address(s.host, &error) ? std::string() : error;
+              },
+              "unix:// or tcp://")
+          .hint({"docker_host", "endpoint"}),
+      sluice::duration("rotation_interval", &S::rotation_interval, 5min,
+                       "each log stream is closed and reopened this often (see Rotation)")
+          .at_least(100ms),
+      sluice::integer("max_streams", &S::max_streams, size_t{1000},
+                      "a ceiling on log streams open at once, each a socket; lowered to what "
+                      "the process's descriptor limit allows. Containers past it wait their "
+                      "turn (see Turns)")
+          .between(1, 100000),
+      sluice::duration("stream_turn", &S::stream_turn, 10s,
+                       "while a container waits for a slot, each open stream gives its slot up "
+                       "after this long; see Turns")
+          .at_least(500ms),
+      sluice::choice("start_at", &S::start_at_end, {{"beginning", false}, {"end", true}},
+                     "beginning",
+                     "for containers already running at the first start, without a "
+                     "checkpoint: their whole log, or only what they write from now on. "
+                     "Containers started later are always read from their first line")
+          .hint({"read_from_head", "since"}),
+      sluice::strings("include_containers", &S::include_containers,
+                      "follow only containers whose name matches one of these globs (none: "
+                      "every container)")
+          .hint({"include_containers_names", "container_name"}),
+      sluice::strings("exclude_containers", &S::exclude_containers,
+                      "never follow containers whose name matches one of these globs")
+          .hint({"exclude_containers_names"}),
+      sluice::strings("include_labels", &S::include_labels,
+                      "follow only containers with one of these labels: `key` or `key=value` "
+                      "(none: every container)")
+          .hint({"include_labels_filter"}),
+      sluice::strings("exclude_labels", &S::exclude_labels,
+                      "never follow containers with one of these labels"),
+      sluice::strings("container_labels", &S::label_allow,
+                      "container labels copied into each record's labels (dots and dashes "
+                      "become `_`)"),
+      sluice::map("labels", &S::static_labels, "static labels every record carries"),
+      sluice::integer("max_line_bytes", &S::max_line_bytes, size_t{256 * 1024},
+                      "a longer line is cut to this length and counted")
+          .between(1024, 64 * 1024 * 1024),
+      sluice::duration("batch_wait", &S::batch_wait, 200ms,
+                       "how long lines may wait to fill a batch before they leave (`0`: at "
+                       "once); a full batch (2,000 lines) leaves at once")
+          .at_most(10s)
+          .hint({"flush_interval"}),
+      sluice::duration("read_interval", &S::read_interval, 50ms,
+                       "a stream that brings little is read at ticks this far apart rather "
+                       "than at each line (`0`: at each line); see Pacing")
+          .at_most(1s),
+      sluice::duration("sync_interval", &S::sync_interval, 1s,
+                       "checkpoints are written at most this often, and at stop")
+          .at_least(10ms),
+      sluice::duration("request_timeout", &S::request_timeout, 10s,
+                       "for connecting and for each request other than a stream")
+          .at_least(100ms),
+      sluice::duration("reconnect_max_backoff", &S::reconnect_max, 30s,
+                       "the longest wait between attempts to reach a lost daemon")
+          .at_least(100ms)
+          .hint({"max_backoff"}),
+  };
+  return table;
+}
+
 Settings Settings::read(const sluice::Config& cfg) {
-  Settings s;
-  std::string error;
-  auto address = parse_daemon_address(cfg.string("host", "unix:///var/run/docker.sock"), &error);
-  if (address) {
-    s.address = *address;
-  } else {
-    cfg.error("host", error);
-  }
-  s.rotation_interval = cfg.duration("rotation_interval", s.rotation_interval);
-  if (s.rotation_interval < std::chrono::milliseconds(100)) {
-    cfg.error("rotation_interval", "must be at least 100ms");
-  }
-  s.request_timeout = cfg.duration("request_timeout", s.request_timeout);
-  if (s.request_timeout < std::chrono::milliseconds(100)) {
-    cfg.error("request_timeout", "must be at least 100ms");
-  }
-  s.sync_interval = cfg.duration("sync_interval", s.sync_interval);
-  if (s.sync_interval < std::chrono::milliseconds(10)) {
-    cfg.error("sync_interval", "must be at least 10ms");
-  }
-  s.reconnect_max = cfg.duration("reconnect_max_backoff", s.reconnect_max);
-  if (s.reconnect_max < std::chrono::milliseconds(100)) {
-    cfg.error("reconnect_max_backoff", "must be at least 100ms");
-  }
-  s.batch_wait = cfg.duration("batch_wait", s.batch_wait);
-  if (s.batch_wait > std::chrono::seconds(10)) cfg.error("batch_wait", "must be at most 10s");
-  s.read_interval = cfg.duration("read_interval", s.read_interval);
-  if (s.read_interval > std::chrono::seconds(1)) {
-    cfg.error("read_interval", "must be at most 1s");
-  }
-  const double max_streams = cfg.number("max_streams", 1000);
-  if (max_streams < 1 || max_streams > 100000) {
-    cfg.error("max_streams", "must be from 1 to 100000");
-  }
-  s.max_streams = static_cast<size_t>(std::clamp(max_streams, 1.0, 100000.0));
-  s.stream_turn = cfg.duration("stream_turn", s.stream_turn);
-  if (s.stream_turn < std::chrono::milliseconds(500)) {
-    cfg.error("stream_turn", "must be at least 500ms");
-  }
-  const double max_line = cfg.number("max_line_bytes", 256 * 1024);
-  if (max_line < 1024 || max_line > 64.0 * 1024 * 1024) {
-    cfg.error("max_line_bytes", "must be from 1024 to 67108864");
-  }
-  s.max_line_bytes = static_cast<size_t>(std::clamp(max_line, 1024.0, 64.0 * 1024 * 1024));
-  const std::string start_at = cfg.string("start_at", "beginning");
-  if (start_at != "beginning" && start_at != "end") {
-    cfg.error("start_at", "must be beginning or end");
-  }
-  s.start_at_end = start_at == "end";
-  s.filter.include_names = cfg.strings("include_containers");
-  s.filter.exclude_names = cfg.strings("exclude_containers");
-  s.filter.include_labels = cfg.strings("include_labels");
-  s.filter.exclude_labels = cfg.strings("exclude_labels");
-  s.label_allow = cfg.strings("container_labels");
-  s.static_labels = cfg.map("labels");
+  Settings s = table().read(cfg);
+  if (auto address = parse_daemon_address(s.host, nullptr)) s.address = *address;
+  s.filter = ContainerFilter{s.include_containers, s.exclude_containers, s.include_labels,
+                             s.exclude_labels};
   return s;
 }
 

@@ -10,6 +10,7 @@
 #include "daemon_client.hpp"
 #include "daemon_messages.hpp"
 #include "sluice/config.hpp"
+#include "sluice/settings.hpp"
 
 namespace docker_source {
 
@@ -21,25 +22,27 @@ struct ContainerFilter {
   bool matches(const ContainerInfo& c) const;
 };
 
+// The defaults, ranges and descriptions are in table() alone.
 struct Settings {
-  DaemonAddress address;
-  std::chrono::milliseconds rotation_interval{std::chrono::minutes(5)};
-  std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};
-  std::chrono::milliseconds sync_interval{std::chrono::seconds(1)};
-  std::chrono::milliseconds reconnect_max{std::chrono::seconds(30)};
-  std::chrono::milliseconds batch_wait{std::chrono::milliseconds(200)};
-  std::chrono::milliseconds read_interval{std::chrono::milliseconds(50)};
+  Settings() { table().defaults_into(*this); }
+  std::string host;
+  DaemonAddress address;  // host, parsed
+  std::chrono::milliseconds rotation_interval, request_timeout, sync_interval, reconnect_max,
+      batch_wait, read_interval;
   // At most this many log streams open at once (a descriptor each), and then each stream
   // with a waiting peer gives its slot up after a turn of stream_turn.
-  size_t max_streams = 1000;
-  std::chrono::milliseconds stream_turn{std::chrono::seconds(10)};
-  size_t max_line_bytes = 256 * 1024;
+  size_t max_streams = 0;
+  std::chrono::milliseconds stream_turn;
+  size_t max_line_bytes = 0;
+  // Not a setting: a batch leaves when it holds this many lines.
   size_t batch_max_records = 2000;
   bool start_at_end = false;  // containers found running at the first listing, never seen
-  ContainerFilter filter;
+  std::vector<std::string> include_containers, exclude_containers, include_labels, exclude_labels;
+  ContainerFilter filter;                // the four lists above
   std::vector<std::string> label_allow;  // container labels copied into record labels
   std::vector<std::pair<std::string, std::string>> static_labels;
 
+  static const sluice::SettingsTable<Settings>& table();
   // Reports each problem through cfg.error().
   static Settings read(const sluice::Config& cfg);
 };

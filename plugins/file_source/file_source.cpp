@@ -14,6 +14,7 @@ namespace {
 
 class FileSource final : public sluice::Source {
  public:
+  static const sluice::SettingsDescription& settings_table() { return Settings::table(); }
   FileSource(sluice::Context& ctx, const sluice::Config& cfg)
       : ctx_(ctx), settings_(Settings::read(cfg)), metrics_(ctx) {
     // Said at configure, so that validate says it too.

@@ -1,65 +1,86 @@
 #include "settings.hpp"
 
-#include <algorithm>
-
 namespace file_source {
 namespace {
 
-std::chrono::milliseconds at_least(const sluice::Config& cfg, const char* key,
-                                   std::chrono::milliseconds fallback,
-                                   std::chrono::milliseconds minimum, const char* text) {
-  auto d = cfg.duration(key, fallback);
-  if (d < minimum) cfg.error(key, std::string("must be at least ") + text);
-  return std::max(d, minimum);
-}
-
-size_t bounded(const sluice::Config& cfg, const char* key, double fallback, double low,
-               double high) {
-  const double v = cfg.number(key, fallback);
-  if (v < low || v > high) {
-    cfg.error(key, "must be from " + std::to_string(static_cast<long long>(low)) + " to " +
-                       std::to_string(static_cast<long long>(high)));
+std::string absolute_paths(const std::vector<std::string>& paths) {
+  for (const auto& p : paths) {
+    if (p.empty() || p[0] != '/') return "\"" + p + "\" is not an absolute path";
   }
-  return static_cast<size_t>(std::clamp(v, low, high));
+  return {};
 }
 
 }  // namespace
 
-Settings Settings::read(const sluice::Config& cfg) {
+const sluice::SettingsTable<Settings>& Settings::table() {
+  using S = Settings;
   using std::chrono::milliseconds;
-  Settings s;
-  s.include = cfg.strings("include");
-  s.exclude = cfg.strings("exclude");
-  if (s.include.empty()) cfg.error("include", "needs at least one path or glob");
-  for (const char* key : {"include", "exclude"}) {
-    for (const auto& p : cfg.strings(key)) {
-      if (p.empty() || p[0] != '/') cfg.error(key, "\"" + p + "\" is not an absolute path");
-    }
-  }
-  s.scan_interval = at_least(cfg, "scan_interval", s.scan_interval, milliseconds(10), "10ms");
-  s.poll_interval = at_least(cfg, "poll_interval", s.poll_interval, milliseconds(10), "10ms");
-  s.rotate_wait = at_least(cfg, "rotate_wait", s.rotate_wait, milliseconds(0), "0s");
-  s.partial_flush_after =
-      at_least(cfg, "partial_flush_after", s.partial_flush_after, milliseconds(1), "1ms");
-  s.sync_interval = at_least(cfg, "sync_interval", s.sync_interval, milliseconds(10), "10ms");
-  s.forget_after = at_least(cfg, "forget_after", s.forget_after, milliseconds(1000), "1s");
-  const std::string start_at = cfg.string("start_at", "beginning");
-  if (start_at != "beginning" && start_at != "end") {
-    cfg.error("start_at", "must be beginning or end");
-  }
-  s.start_at_end = start_at == "end";
-  s.max_line_bytes = bounded(cfg, "max_line_bytes", 256 * 1024, 16, 64.0 * 1024 * 1024);
-  const std::string long_lines = cfg.string("long_lines", "split");
-  if (long_lines != "split" && long_lines != "truncate") {
-    cfg.error("long_lines", "must be split or truncate");
-  }
-  s.long_lines = long_lines == "truncate" ? LongLines::truncate : LongLines::split;
-  s.fingerprint_bytes = bounded(cfg, "fingerprint_bytes", 256, 16, 65536);
-  s.batch_max_records = bounded(cfg, "batch_max_records", 4096, 1, 65536);
-  s.max_open_files = bounded(cfg, "max_open_files", 1024, 1, 1'000'000);
-  s.use_inotify = cfg.boolean("inotify", true);
-  s.labels = cfg.map("labels");
-  return s;
+  using namespace std::chrono_literals;
+  static const sluice::SettingsTable<Settings> table{
+      sluice::strings("include", &S::include,
+                      "absolute paths; `*`, `?` and `[...]` within a segment, `**` for any "
+                      "number of directories")
+          .required()
+          .check([](const S& s) { return absolute_paths(s.include); }, "absolute paths")
+          .hint({"path", "paths", "__path__"}),
+      sluice::strings("exclude", &S::exclude, "files matching one are not read")
+          .check([](const S& s) { return absolute_paths(s.exclude); }, "absolute paths")
+          .hint({"exclude_path", "__path_exclude__"}),
+      sluice::choice("start_at", &S::start_at_end, {{"beginning", false}, {"end", true}},
+                     "beginning",
+                     "for files found at the first start and never seen before: all of them, "
+                     "or only what is written from now on. A file that appears later is always "
+                     "read from its start")
+          .hint({"read_from_head", "read_from"}),
+      sluice::duration("scan_interval", &S::scan_interval, 10s,
+                       "the globs are expanded again this often (and at once when inotify "
+                       "reports a change)")
+          .at_least(10ms)
+          .hint({"refresh_interval", "glob_minimum_cooldown_ms"}),
+      sluice::duration("poll_interval", &S::poll_interval, 250ms,
+                       "how often open files are checked for rotation, deletion and growth when "
+                       "nothing else wakes the reader")
+          .at_least(10ms),
+      sluice::duration("rotate_wait", &S::rotate_wait, 5s,
+                       "a renamed or deleted file is kept open, and read, this long after it "
+                       "left its path; then it is closed once read to its end")
+          .at_least(0ms),
+      sluice::duration("partial_flush_after", &S::partial_flush_after, 5s,
+                       "a last line without a newline is passed on as it is after this long")
+          .at_least(1ms),
+      sluice::integer("max_line_bytes", &S::max_line_bytes, size_t{256 * 1024},
+                      "the longest line passed whole")
+          .between(16, 64 * 1024 * 1024)
+          .hint({"buffer_max_size"}),
+      sluice::choice("long_lines", &S::long_lines,
+                     {{"split", LongLines::split}, {"truncate", LongLines::truncate}}, "split",
+                     "a longer line is passed in pieces of `max_line_bytes`, or cut to that "
+                     "length and the rest dropped; either way counted")
+          .hint({"skip_long_lines"}),
+      sluice::integer("fingerprint_bytes", &S::fingerprint_bytes, size_t{256},
+                      "how many first bytes of a file make its fingerprint")
+          .between(16, 65536),
+      sluice::duration("sync_interval", &S::sync_interval, 1s,
+                       "positions are written at most this often, and at stop")
+          .at_least(10ms)
+          .hint({"sync_period"}),
+      sluice::duration("forget_after", &S::forget_after, 24h,
+                       "the position of a file not seen for this long is dropped")
+          .at_least(1s),
+      sluice::integer("batch_max_records", &S::batch_max_records, size_t{4096},
+                      "records per batch at most")
+          .between(1, 65536),
+      sluice::integer("max_open_files", &S::max_open_files, size_t{1024},
+                      "files held open at once; past it the least recently active are closed "
+                      "and followed by path and position. Never more than the process's "
+                      "descriptor limit less a reserve (a quarter of it, at most 256)")
+          .between(1, 1'000'000),
+      sluice::boolean("inotify", &S::use_inotify, true,
+                      "use inotify for prompt pickup; polling alone when false")
+          .hint({"inotify_watcher"}),
+      sluice::map("labels", &S::labels, "static labels every record carries").hint({"add_fields"}),
+  };
+  return table;
 }
 
 }  // namespace file_source
