@@ -6,17 +6,37 @@
 #include <string>
 
 #include "sluice/plugin.hpp"
+#include "sluice/settings.hpp"
 
 namespace {
 
+struct Settings {
+  std::chrono::milliseconds report_interval;
+  bool measure_delay = false;
+};
+
 class BlackholeSink final : public sluice::Sink {
  public:
+  static const sluice::SettingsTable<Settings>& settings_table() {
+    static const sluice::SettingsTable<Settings> table{
+        sluice::duration("report_interval", &Settings::report_interval,
+                         std::chrono::milliseconds(0),
+                         "log how many records and bytes were discarded, this often, and once "
+                         "more at stop (`0`: never)")
+            .hint({"print_interval_secs"}),
+        // Opt in: a source that replays old logs would show their age, not a delay.
+        sluice::boolean("measure_delay", &Settings::measure_delay, false,
+                        "keep `sluice_blackhole_delay_max_seconds`: the longest time, since "
+                        "start, from a record's timestamp to its arrival here"),
+    };
+    return table;
+  }
+
   BlackholeSink(sluice::Context& ctx, const sluice::Config& cfg) : ctx_(ctx) {
-    report_every_ = cfg.duration("report_interval", std::chrono::milliseconds(0));
-    if (report_every_.count() < 0) cfg.error("report_interval", "must not be negative");
+    const Settings settings = settings_table().read(cfg);
+    report_every_ = settings.report_interval;
     bytes_ = ctx.counter("sluice_blackhole_bytes_total", "Line bytes received and discarded.");
-    // Opt in: a source that replays old logs would show their age, not a delay.
-    if (cfg.boolean("measure_delay", false)) {
+    if (settings.measure_delay) {
       delay_max_ = ctx.gauge("sluice_blackhole_delay_max_seconds",
                              "The longest time from a record's timestamp to its arrival here.");
     }

@@ -32,6 +32,7 @@ constexpr auto stream_idle = std::chrono::minutes(5);
 
 class LokiSink final : public sluice::Sink {
  public:
+  static const sluice::SettingsDescription& settings_table() { return Settings::table(); }
   LokiSink(sluice::Context& ctx, const sluice::Config& cfg)
       : ctx_(ctx),
         settings_(Settings::read(cfg)),

@@ -16,9 +16,9 @@ bool ends_with(std::string_view s, std::string_view tail) {
 
 // A secret from a file (trailing newlines dropped, as editors add one) or from an
 // environment variable; never from the config text itself, which is logged and shared.
-std::string secret(const sluice::Config& cfg, const char* file_key, const char* env_key) {
-  auto file = cfg.string(file_key);
-  auto env = cfg.string(env_key);
+std::string secret(const sluice::Config& cfg, const std::optional<std::string>& file,
+                   const char* file_key, const std::optional<std::string>& env,
+                   const char* env_key) {
   if (file && env) {
     cfg.error(env_key, std::string("give either ") + file_key + " or " + env_key + ", not both");
     return {};
@@ -45,25 +45,35 @@ std::string secret(const sluice::Config& cfg, const char* file_key, const char* 
   return value;
 }
 
-size_t count(const sluice::Config& cfg, const char* key, size_t fallback, double min, double max) {
-  double v = cfg.number(key, static_cast<double>(fallback));
-  if (v < min || v > max) {
-    std::ostringstream m;
-    m << "must be from " << static_cast<long long>(min) << " to " << static_cast<long long>(max);
-    cfg.error(key, m.str());
-    return fallback;
+std::string valid_headers(const std::vector<std::pair<std::string, std::string>>& headers) {
+  for (const auto& [name, value] : headers) {
+    if (name.empty() || name.find_first_of(" :\r\n") != std::string::npos ||
+        value.find_first_of("\r\n") != std::string::npos) {
+      return "'" + name + "' is not a valid header";
+    }
   }
-  return static_cast<size_t>(v);
+  return {};
 }
 
-milliseconds at_least(const sluice::Config& cfg, const char* key, milliseconds fallback,
-                      milliseconds min) {
-  milliseconds v = cfg.duration(key, fallback);
-  if (v < min) {
-    cfg.error(key, "must be at least " + std::to_string(min.count()) + "ms");
-    return fallback;
-  }
-  return v;
+const sluice::SettingsTable<Tls>& tls_table() {
+  using T = Tls;
+  static const sluice::SettingsTable<Tls> table{
+      sluice::string("ca_file", &T::ca_file, "",
+                     "CA certificates (PEM) that the server's certificate must chain to (none: "
+                     "the system's)")
+          .hint({"ca_cert"}),
+      sluice::string("cert_file", &T::cert_file, "", "client certificate (PEM), with key_file")
+          .hint({"crt_file", "tls.crt_file"}),
+      sluice::string("key_file", &T::key_file, "", "client key (PEM), with cert_file"),
+      sluice::string("server_name", &T::server_name, "",
+                     "name sent as SNI and checked against the certificate (none: the URL's "
+                     "host)")
+          .hint({"vhost", "tls.vhost"}),
+      sluice::boolean("insecure_skip_verify", &T::insecure_skip_verify, false,
+                      "do not check the server's certificate at all")
+          .hint({"verify", "tls.verify", "verify_certificate", "tls_verify", "insecure"}),
+  };
+  return table;
 }
 
 }  // namespace
@@ -125,93 +135,148 @@ std::optional<Endpoint> parse_endpoint(const std::string& url, std::string* erro
   return e;
 }
 
+const sluice::SettingsTable<Settings>& Settings::table() {
+  using S = Settings;
+  using namespace std::chrono_literals;
+  static const sluice::SettingsTable<Settings> table{
+      sluice::string("url", &S::url,
+                     "Loki's base URL, `http://` or `https://`; `/loki/api/v1/push` is appended "
+                     "unless present")
+          .required()
+          .check(
+              [](const S& s) {
+                std::string error;
+                return parse_endpoint(*s.url, &error) ? std::string() : error;
+              },
+              "http:// or https:// URL")
+          .hint({"endpoint", "host", "uri", "clients"}),
+      sluice::choice("encoding", &S::encoding,
+                     {{"protobuf", Encoding::protobuf}, {"json", Encoding::json}}, "protobuf",
+                     "protobuf compressed with snappy (`application/x-protobuf`), or JSON"),
+      sluice::boolean("gzip", &S::gzip, false, "JSON only: `Content-Encoding: gzip`")
+          .hint({"compression", "compress"}),
+      // Loki refuses a request body over about 4 MiB (its gRPC limit) with a 500.
+      sluice::integer("batch_max_bytes", &S::batch_max_bytes, size_t{1024 * 1024},
+                      "a request is sent once its entries reach this many bytes (Loki answers "
+                      "500 to bodies over about 4 MiB)")
+          .between(1024, 3 * 1024 * 1024)
+          .hint({"batchsize", "batch_size", "max_bytes"}),
+      sluice::duration("batch_max_wait", &S::batch_max_wait, 1s,
+                       "... or once its first entry has waited this long")
+          .at_least(1ms)
+          .hint({"batchwait", "batch_wait", "timeout_secs", "flush_interval"}),
+      sluice::integer("max_concurrency", &S::max_concurrency, size_t{1},
+                      "requests in flight at once, each on its own connection; above 1, order "
+                      "across requests is not kept")
+          .between(1, 32)
+          .hint({"concurrency", "workers"}),
+      sluice::duration("connect_timeout", &S::connect_timeout, 5s,
+                       "connecting, including the TLS handshake")
+          .at_least(10ms),
+      sluice::duration("request_timeout", &S::request_timeout, 30s,
+                       "sending a request and reading its answer")
+          .at_least(10ms)
+          .hint({"timeout"}),
+      sluice::duration("min_backoff", &S::min_backoff, 500ms,
+                       "first retry wait ceiling, and the least any retry waits")
+          .at_least(1ms)
+          .hint({"min_period", "backoff_config"}),
+      sluice::duration("max_backoff", &S::max_backoff, 5min,
+                       "the ceiling's upper bound, at least `min_backoff` (a `Retry-After` from "
+                       "the server is honoured even when longer, up to an hour)")
+          .at_least(1ms)
+          .hint({"max_period"}),
+      sluice::duration("max_retry_duration", &S::max_retry_duration,
+                       "give up on a request after this long; its records are finished as "
+                       "failed, so a source that keeps positions reads them again (none: retry "
+                       "forever)")
+          .at_least(1ms)
+          .hint({"retry_max_duration_secs", "max_retries", "retry_limit"}),
+      sluice::string("tenant_id", &S::tenant_id, "", "sent as `X-Scope-OrgID`")
+          .hint({"tenant", "org_id"}),
+      sluice::string("username", &S::username, "", "basic auth user")
+          .hint({"http_user", "user", "basic_auth"}),
+      sluice::string("password_file", &S::password_file,
+                     "basic auth password, read from this file (trailing newline dropped)")
+          .hint({"password", "http_passwd"}),
+      sluice::string("password_env", &S::password_env,
+                     "basic auth password, from the environment variable of this name"),
+      sluice::string("bearer_token_file", &S::bearer_token_file,
+                     "`Authorization: Bearer` token, read from this file")
+          .hint({"bearer_token", "token"}),
+      sluice::string("bearer_token_env", &S::bearer_token_env,
+                     "`Authorization: Bearer` token, from the environment variable of this name"),
+      sluice::map("headers", &S::headers, "extra request headers")
+          .check([](const S& s) { return valid_headers(s.headers); })
+          .hint({"header", "http_headers"}),
+      sluice::section("tls", &S::tls, tls_table(), "TLS towards an `https://` URL")
+          .hint({"tls_config"}),
+      sluice::map("labels", &S::labels,
+                  "static labels added to every stream; a record's own label of the same name "
+                  "wins")
+          .hint({"external_labels"}),
+      sluice::integer("max_label_names", &S::max_label_names, size_t{15},
+                      "labels per stream beyond this are left out (Loki's "
+                      "`max_label_names_per_series`)")
+          .between(1, 1000),
+      sluice::integer("max_label_name_length", &S::max_label_name_length, size_t{1024},
+                      "longer names are truncated")
+          .between(1, 65536),
+      sluice::integer("max_label_value_length", &S::max_label_value_length, size_t{2048},
+                      "longer values are truncated")
+          .between(1, 65536),
+      sluice::integer("max_line_bytes", &S::max_line_bytes, kDefaultMaxLineBytes,
+                      "Loki's `max_line_size`; at most `batch_max_bytes`, which it follows down "
+                      "when left out")
+          .between(1, 64 * 1024 * 1024)
+          .hint({"max_line_size"}),
+      sluice::choice("line_too_long", &S::line_too_long,
+                     {{"truncate", LongLine::truncate}, {"drop", LongLine::drop}}, "truncate",
+                     "what happens to a longer line")
+          .hint({"max_line_size_truncate"}),
+      sluice::integer("max_streams", &S::max_streams, size_t{10000},
+                      "cardinality guard: entries of a new stream are dropped while this many "
+                      "streams have had an entry in the last 5 minutes")
+          .between(1, 10'000'000),
+      sluice::boolean("structured_metadata", &S::structured_metadata, false,
+                      "send each record's metadata as Loki structured metadata (Loki 2.9+ with "
+                      "`allow_structured_metadata`)"),
+  };
+  return table;
+}
+
+// What one setting cannot check alone.
 Settings Settings::read(const sluice::Config& cfg) {
-  Settings s;
-  auto url = cfg.string("url");
-  if (!url) {
-    cfg.error("url", "is required (Loki's base URL, e.g. http://127.0.0.1:3100)");
-  } else {
-    std::string error;
-    if (auto e = parse_endpoint(*url, &error)) {
-      s.endpoint = *e;
-    } else {
-      cfg.error("url", error);
-    }
+  Settings s = table().read(cfg);
+  std::string reported;  // by the url setting's check already
+  if (s.url) {
+    if (auto e = parse_endpoint(*s.url, &reported)) s.endpoint = *e;
   }
-  std::string encoding = cfg.string("encoding", "protobuf");
-  if (encoding == "json") {
-    s.encoding = Encoding::json;
-  } else if (encoding != "protobuf") {
-    cfg.error("encoding", "expected 'protobuf' or 'json', got '" + encoding + "'");
-  }
-  s.gzip = cfg.boolean("gzip", false);
   if (s.gzip && s.encoding != Encoding::json) {
     cfg.error("gzip", "applies to encoding: json only (protobuf is compressed with snappy)");
   }
-  // Loki refuses a request body over about 4 MiB (its gRPC limit) with a 500: stay well under.
-  s.batch_max_bytes = count(cfg, "batch_max_bytes", s.batch_max_bytes, 1024, 3 * 1024 * 1024);
-  s.max_concurrency = count(cfg, "max_concurrency", s.max_concurrency, 1, 32);
-  s.batch_max_wait = at_least(cfg, "batch_max_wait", s.batch_max_wait, milliseconds(1));
-  s.connect_timeout = at_least(cfg, "connect_timeout", s.connect_timeout, milliseconds(10));
-  s.request_timeout = at_least(cfg, "request_timeout", s.request_timeout, milliseconds(10));
-  s.min_backoff = at_least(cfg, "min_backoff", s.min_backoff, milliseconds(1));
-  s.max_backoff = at_least(cfg, "max_backoff", s.max_backoff, s.min_backoff);
-  if (auto d = cfg.duration("max_retry_duration")) {
-    if (d->count() <= 0) {
-      cfg.error("max_retry_duration", "must be positive (leave it out to retry forever)");
-    } else {
-      s.max_retry_duration = *d;
-    }
-  }
-
-  s.tenant_id = cfg.string("tenant_id", "");
-  s.username = cfg.string("username", "");
-  s.password = secret(cfg, "password_file", "password_env");
-  s.bearer_token = secret(cfg, "bearer_token_file", "bearer_token_env");
+  if (s.max_backoff < s.min_backoff) cfg.error("max_backoff", "must be at least min_backoff");
+  s.password = secret(cfg, s.password_file, "password_file", s.password_env, "password_env");
+  s.bearer_token =
+      secret(cfg, s.bearer_token_file, "bearer_token_file", s.bearer_token_env, "bearer_token_env");
   if (!s.password.empty() && s.username.empty()) {
     cfg.error("username", "is required with a password");
   }
   if (!s.username.empty() && !s.bearer_token.empty()) {
     cfg.error("bearer_token_file", "give basic auth or a bearer token, not both");
   }
-  s.headers = cfg.map("headers");
-  for (const auto& [name, value] : s.headers) {
-    if (name.empty() || name.find_first_of(" :\r\n") != std::string::npos ||
-        value.find_first_of("\r\n") != std::string::npos) {
-      cfg.error("headers", "'" + name + "' is not a valid header");
-    }
-  }
-  if (auto tls = cfg.child("tls")) {
-    s.tls.ca_file = tls->string("ca_file", "");
-    s.tls.cert_file = tls->string("cert_file", "");
-    s.tls.key_file = tls->string("key_file", "");
-    s.tls.server_name = tls->string("server_name", "");
-    s.tls.insecure_skip_verify = tls->boolean("insecure_skip_verify", false);
-    if (s.tls.cert_file.empty() != s.tls.key_file.empty()) {
-      tls->error("cert_file", "cert_file and key_file go together");
-    }
+  if (s.tls.cert_file.empty() != s.tls.key_file.empty()) {
+    cfg.error("tls", "cert_file and key_file go together");
   }
   if (s.tls.server_name.empty()) s.tls.server_name = s.endpoint.host;
-
-  s.labels = cfg.map("labels");
-  s.max_label_names = count(cfg, "max_label_names", s.max_label_names, 1, 1000);
-  s.max_label_name_length = count(cfg, "max_label_name_length", s.max_label_name_length, 1, 65536);
-  s.max_label_value_length =
-      count(cfg, "max_label_value_length", s.max_label_value_length, 1, 65536);
-  // A line must fit in one request; the default follows a small batch_max_bytes down.
-  s.max_line_bytes = count(cfg, "max_line_bytes", std::min(s.max_line_bytes, s.batch_max_bytes), 1,
-                           64.0 * 1024 * 1024);
+  // A line must fit in one request: left at its default, it follows a small batch down.
   if (s.max_line_bytes > s.batch_max_bytes) {
-    cfg.error("max_line_bytes", "must not exceed batch_max_bytes");
+    if (s.max_line_bytes == kDefaultMaxLineBytes) {
+      s.max_line_bytes = s.batch_max_bytes;
+    } else {
+      cfg.error("max_line_bytes", "must not exceed batch_max_bytes");
+    }
   }
-  std::string long_line = cfg.string("line_too_long", "truncate");
-  if (long_line == "drop") {
-    s.line_too_long = LongLine::drop;
-  } else if (long_line != "truncate") {
-    cfg.error("line_too_long", "expected 'truncate' or 'drop', got '" + long_line + "'");
-  }
-  s.max_streams = count(cfg, "max_streams", s.max_streams, 1, 1e7);
-  s.structured_metadata = cfg.boolean("structured_metadata", false);
   return s;
 }
 

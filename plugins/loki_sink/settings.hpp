@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sluice/config.hpp"
+#include "sluice/settings.hpp"
 
 namespace loki_sink {
 
@@ -37,35 +38,39 @@ struct Tls {
   bool insecure_skip_verify = false;
 };
 
+inline constexpr size_t kDefaultMaxLineBytes = 256 * 1024;
+
+// The defaults, ranges and descriptions are in table() alone.
 struct Settings {
-  Endpoint endpoint;
+  Settings() { table().defaults_into(*this); }
+  std::optional<std::string> url;
+  Endpoint endpoint;  // url, parsed
   Encoding encoding = Encoding::protobuf;
   bool gzip = false;  // JSON only
-  size_t batch_max_bytes = 1024 * 1024;
-  size_t max_concurrency = 1;  // requests in flight; above 1, order across them is not kept
-  milliseconds batch_max_wait{1000};
-  milliseconds connect_timeout{5000};
-  milliseconds request_timeout{30000};
-  milliseconds min_backoff{500};
-  milliseconds max_backoff{5 * 60 * 1000};
+  size_t batch_max_bytes = 0;
+  size_t max_concurrency = 0;  // requests in flight; above 1, order across them is not kept
+  milliseconds batch_max_wait, connect_timeout, request_timeout, min_backoff, max_backoff;
   std::optional<milliseconds> max_retry_duration;  // none: retry forever
 
   std::string tenant_id;
   std::string username;
+  std::optional<std::string> password_file, password_env, bearer_token_file, bearer_token_env;
   std::string password;      // from password_file or the environment variable named
   std::string bearer_token;  // from bearer_token_file or the environment variable named
   std::vector<std::pair<std::string, std::string>> headers;
   Tls tls;
 
   std::vector<std::pair<std::string, std::string>> labels;  // static, added to every stream
-  size_t max_label_names = 15;
-  size_t max_label_name_length = 1024;
-  size_t max_label_value_length = 2048;
-  size_t max_line_bytes = 256 * 1024;
+  size_t max_label_names = 0;
+  size_t max_label_name_length = 0;
+  size_t max_label_value_length = 0;
+  size_t max_line_bytes = 0;
   LongLine line_too_long = LongLine::truncate;
-  size_t max_streams = 10000;
+  size_t max_streams = 0;
   bool structured_metadata = false;
 
+  static const sluice::SettingsTable<Settings>& table();
+  // Reports each problem through cfg.error().
   static Settings read(const sluice::Config& cfg);
 };
 

@@ -9,20 +9,25 @@
 
 #include "record_format.hpp"
 #include "sluice/plugin.hpp"
+#include "sluice/settings.hpp"
 
 namespace {
 
+struct Settings {
+  Format format;
+};
+
 class StdoutSink final : public sluice::Sink {
  public:
+  static const sluice::SettingsTable<Settings>& settings_table() {
+    static const sluice::SettingsTable<Settings> table{sluice::choice(
+        "format", &Settings::format, {{"text", Format::text}, {"json", Format::json}}, "text",
+        "the line format: the time, labels and line as text, or one JSON object per record")};
+    return table;
+  }
+
   StdoutSink(sluice::Context& ctx, const sluice::Config& cfg) : ctx_(ctx) {
-    std::string format = cfg.string("format", "text");
-    if (format == "text") {
-      format_ = Format::text;
-    } else if (format == "json") {
-      format_ = Format::json;
-    } else {
-      cfg.error("format", "expected 'text' or 'json', got '" + format + "'");
-    }
+    format_ = settings_table().read(cfg).format;
     write_errors_ = ctx.counter("sluice_stdout_write_errors_total",
                                 "Batches that could not be written to standard output.");
   }
