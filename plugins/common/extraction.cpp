@@ -13,31 +13,45 @@ bool valid_label_name(std::string_view name) {
   return true;
 }
 
-std::optional<TimestampSetting> read_timestamp_setting(const Config& cfg) {
-  auto child = cfg.child("timestamp");
-  if (!child) return std::nullopt;
-  auto source = child->string("source");
-  std::string spec = child->string("format", "rfc3339");
-  if (!source || source->empty()) {
-    child->error(nullptr, "missing 'source': the field that holds the time");
-    return std::nullopt;
-  }
-  std::string error;
-  auto format = TimeFormat::parse(spec, &error);
-  if (!format) {
-    child->error("format", error);
-    return std::nullopt;
-  }
-  return TimestampSetting{*source, *format};
+const SettingsTable<TimestampConfig>& timestamp_table() {
+  static const SettingsTable<TimestampConfig> table{
+      sluice::string("source", &TimestampConfig::source, "the field or group that holds the time")
+          .required()
+          .hint({"time_key"}),
+      sluice::string("format", &TimestampConfig::format, "rfc3339",
+                     "`rfc3339`, `unix`, `unix_ms`, `unix_us`, `unix_ns`, or a layout such as "
+                     "`%d/%b/%Y:%H:%M:%S %z`")
+          .check(
+              [](const TimestampConfig& t) {
+                std::string error;
+                return TimeFormat::parse(t.format, &error) ? std::string() : error;
+              },
+              "a name or a layout")
+          .hint({"time_format"}),
+  };
+  return table;
 }
 
-std::vector<std::pair<std::string, std::string>> read_targets(const Config& cfg, const char* key,
-                                                              bool labels) {
-  auto targets = cfg.map(key);
-  for (auto& [name, source] : targets) {
-    if (labels && !valid_label_name(name)) {
-      cfg.error(key, "'" + name + "' is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)");
+std::optional<TimestampSetting> resolve_timestamp(const TimestampConfig& t) {
+  if (!t.source || t.source->empty()) return std::nullopt;
+  std::string reported;  // by the table's check already
+  auto format = TimeFormat::parse(t.format, &reported);
+  if (!format) return std::nullopt;  // the table said why
+  return TimestampSetting{*t.source, *format};
+}
+
+std::string invalid_label_names(const std::vector<std::pair<std::string, std::string>>& targets) {
+  for (const auto& target : targets) {
+    if (!valid_label_name(target.first)) {
+      return "'" + target.first + "' is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)";
     }
+  }
+  return {};
+}
+
+std::vector<std::pair<std::string, std::string>> with_sources(
+    std::vector<std::pair<std::string, std::string>> targets) {
+  for (auto& [name, source] : targets) {
     if (source.empty()) source = name;
   }
   return targets;

@@ -9,6 +9,7 @@
 
 #include "sluice/config.hpp"
 #include "sluice/context.hpp"
+#include "sluice/settings.hpp"
 #include "time_format.hpp"
 
 namespace sluice::plugins {
@@ -21,14 +22,48 @@ struct TimestampSetting {
   TimeFormat format;
 };
 
-// `timestamp: {source: ..., format: ...}`, reported by YAML path when wrong.
-std::optional<TimestampSetting> read_timestamp_setting(const Config& cfg);
+// `timestamp: {source: ..., format: ...}` as written; resolve_timestamp() checks the format.
+struct TimestampConfig {
+  std::optional<std::string> source;
+  std::string format;
+};
+const SettingsTable<TimestampConfig>& timestamp_table();
+std::optional<TimestampSetting> resolve_timestamp(const TimestampConfig& t);
 
-// `key: {name: source, ...}`, where each name must be a valid label name when labels is
-// true. An empty source means the name itself.
-std::vector<std::pair<std::string, std::string>> read_targets(const Config& cfg, const char* key,
-                                                              bool labels);
+// The message for the first name in targets that is not a valid label name, or "".
+std::string invalid_label_names(const std::vector<std::pair<std::string, std::string>>& targets);
+// An empty source means the name itself.
+std::vector<std::pair<std::string, std::string>> with_sources(
+    std::vector<std::pair<std::string, std::string>> targets);
 
+// The settings every parser declares the same way; what (field, group) names the source.
+template <class S>
+Setting<S> label_targets(std::vector<std::pair<std::string, std::string>> S::*field,
+                         const char* what) {
+  return sluice::map("labels", field,
+                     (std::string(what) + "s that become labels: `label: " + what + "` (an empty " +
+                      what + ": the label's own name)")
+                         .c_str())
+      .check([field](const S& s) { return invalid_label_names(s.*field); },
+             "label names `[a-zA-Z_][a-zA-Z0-9_]*`")
+      .hint({"labels_from", "add_labels"});
+}
+template <class S>
+Setting<S> metadata_targets(std::vector<std::pair<std::string, std::string>> S::*field,
+                            const char* what) {
+  return sluice::map("metadata", field,
+                     (std::string(what) +
+                      "s that become metadata (structured metadata in "
+                      "Loki): `name: " +
+                      what + "`")
+                         .c_str())
+      .hint({"structured_metadata"});
+}
+template <class S>
+Setting<S> timestamp_section(TimestampConfig S::*field) {
+  return sluice::section("timestamp", field, timestamp_table(),
+                         "which extracted value sets the record's time");
+}
 // What the parsers count of a parsed line's fields, under the same names in each. Counted per
 // batch, then added to the metrics once.
 class FieldCounts {

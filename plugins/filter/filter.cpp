@@ -2,30 +2,45 @@
 #include <re2/re2.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sluice/plugin.hpp"
+#include "sluice/settings.hpp"
 
 namespace {
 
+struct Settings {
+  std::optional<std::string> pattern;
+  bool keep_matches = true;
+  std::string label;
+};
+
 class Filter final : public sluice::Processor {
  public:
+  static const sluice::SettingsTable<Settings>& settings_table() {
+    static const sluice::SettingsTable<Settings> table{
+        sluice::string("pattern", &Settings::pattern,
+                       "the RE2 expression records are matched against")
+            .required()
+            .hint({"regex", "exclude", "condition"}),
+        sluice::choice("action", &Settings::keep_matches, {{"keep", true}, {"drop", false}}, "keep",
+                       "keep the matching records, or drop them"),
+        sluice::string("label", &Settings::label, "",
+                       "match this label's value instead of the line; a record without the "
+                       "label does not match (none: the line)")
+            .hint({"key", "source"}),
+    };
+    return table;
+  }
+
   Filter(sluice::Context&, const sluice::Config& cfg) {
-    auto pattern = cfg.string("pattern");
-    std::string action = cfg.string("action", "keep");
-    label_ = cfg.string("label", "");
-    if (action == "keep") {
-      keep_matches_ = true;
-    } else if (action == "drop") {
-      keep_matches_ = false;
-    } else {
-      cfg.error("action", "expected 'keep' or 'drop', got '" + action + "'");
-    }
-    if (!pattern) {
-      cfg.error(nullptr, "missing 'pattern': the RE2 expression records are matched against");
-      return;
-    }
+    const Settings s = settings_table().read(cfg);
+    const auto& pattern = s.pattern;
+    keep_matches_ = s.keep_matches;
+    label_ = s.label;
+    if (!pattern) return;
     RE2::Options options;
     options.set_log_errors(false);
     regex_ = std::make_unique<RE2>(*pattern, options);

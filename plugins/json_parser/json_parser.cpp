@@ -11,6 +11,7 @@
 #include "json_repair.hpp"
 #include "sluice/batch_editor.hpp"
 #include "sluice/plugin.hpp"
+#include "sluice/settings.hpp"
 #include "throttled_warning.hpp"
 
 namespace {
@@ -52,20 +53,39 @@ std::vector<Field> fields(const std::vector<std::pair<std::string, std::string>>
 // keeps the memory of ordinary lines only.
 constexpr size_t big_line = 1 << 20;
 
+struct Settings {
+  std::vector<std::pair<std::string, std::string>> labels, metadata;
+  std::optional<std::string> line;
+  sluice::plugins::TimestampConfig timestamp;
+};
+
 class JsonParser final : public sluice::Processor {
  public:
+  static const sluice::SettingsTable<Settings>& settings_table() {
+    static const sluice::SettingsTable<Settings> table{
+        sluice::plugins::label_targets(&Settings::labels, "field"),
+        sluice::plugins::metadata_targets(&Settings::metadata, "field"),
+        sluice::string("line", &Settings::line, "replace the line with this field")
+            .hint({"message_key", "log_key"}),
+        sluice::plugins::timestamp_section(&Settings::timestamp),
+    };
+    return table;
+  }
+
   JsonParser(sluice::Context& ctx, const sluice::Config& cfg)
+      : JsonParser(ctx, settings_table().read(cfg)) {}
+  JsonParser(sluice::Context& ctx, const Settings& s)
       : ctx_(ctx),
-        labels_(fields(sluice::plugins::read_targets(cfg, "labels", true))),
-        metadata_(fields(sluice::plugins::read_targets(cfg, "metadata", false))),
-        timestamp_(sluice::plugins::read_timestamp_setting(cfg)),
+        labels_(fields(sluice::plugins::with_sources(s.labels))),
+        metadata_(fields(sluice::plugins::with_sources(s.metadata))),
+        timestamp_(sluice::plugins::resolve_timestamp(s.timestamp)),
         invalid_(ctx.counter("sluice_json_invalid_lines_total",
                              "Lines that were not a JSON object or array, passed on unchanged.")),
         repaired_(ctx.counter("sluice_json_repaired_lines_total",
                               "Lines parsed after numbers beyond 64 bits were kept as their "
                               "text, or lone surrogates and bytes not UTF-8 made U+FFFD.")),
         counts_(ctx) {
-    if (auto line = cfg.string("line")) line_ = to_pointer(*line);
+    if (s.line) line_ = to_pointer(*s.line);
     if (timestamp_) time_pointer_ = to_pointer(timestamp_->source);
   }
 

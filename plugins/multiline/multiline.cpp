@@ -13,6 +13,7 @@
 
 #include "modes.hpp"
 #include "sluice/plugin.hpp"
+#include "sluice/settings.hpp"
 
 namespace {
 
@@ -47,8 +48,57 @@ struct Group {
   std::vector<sluice::Hold> holds;  // the earlier batches it holds lines of
 };
 
+struct Settings {
+  std::string mode;
+  std::optional<std::string> start_pattern, continue_pattern;
+  size_t max_lines = 0;
+  size_t max_bytes = 0;
+  std::chrono::milliseconds flush_after;
+  std::vector<std::string> stream_labels;
+};
+
 class Multiline final : public sluice::Processor {
  public:
+  static const sluice::SettingsTable<Settings>& settings_table() {
+    using S = Settings;
+    using namespace std::chrono_literals;
+    static const sluice::SettingsTable<Settings> table{
+        sluice::string("mode", &S::mode, "custom",
+                       "a ready-made pattern (`java`, `python`, `go`), or your own (`custom`)")
+            .check(
+                [](const S& s) {
+                  return s.mode == "custom" || multiline::continue_pattern_of(s.mode)
+                             ? std::string()
+                             : "unknown mode '" + s.mode + "': expected custom, java, python or go";
+                },
+                "custom, java, python or go")
+            .hint({"parser", "multiline.parser"}),
+        sluice::string("start_pattern", &S::start_pattern,
+                       "`custom`: an RE2 expression; a line that matches starts a new record, "
+                       "others continue it")
+            .hint({"firstline", "regex"}),
+        sluice::string("continue_pattern", &S::continue_pattern,
+                       "`custom`: an RE2 expression; a line that matches continues the record "
+                       "before it, others start one")
+            .hint({"condition_pattern", "cont"}),
+        sluice::integer("max_lines", &S::max_lines, size_t{500},
+                        "a record with this many lines is sent on; the next line starts a new "
+                        "one")
+            .at_least(1),
+        sluice::integer("max_bytes", &S::max_bytes, size_t{256 * 1024},
+                        "the same, in bytes (a single longer line is passed whole)")
+            .at_least(1)
+            .hint({"buffer_limit"}),
+        sluice::duration("flush_after", &S::flush_after, 2s,
+                         "send on a record whose stream has been quiet this long")
+            .hint({"flush_timeout", "max_wait_time", "timeout_ms"}),
+        sluice::strings("stream_labels", &S::stream_labels,
+                        "the labels whose values tell streams apart (none: all labels)")
+            .hint({"identifier"}),
+    };
+    return table;
+  }
+
   static constexpr bool holds_records = true;
 
   Multiline(sluice::Context& ctx, const sluice::Config& cfg)
@@ -62,18 +112,14 @@ class Multiline final : public sluice::Processor {
                              "Records sent on before a line started the next one, by reason.",
                              reason("flush_after"))),
         open_(ctx.gauge("sluice_multiline_open_records", "Records still being joined.")) {
-    std::string mode = cfg.string("mode", "custom");
-    auto start = cfg.string("start_pattern");
-    auto cont = cfg.string("continue_pattern");
-    // Checked before the cast: a negative value would become a huge limit.
-    int64_t max_lines = cfg.integer("max_lines", 500);
-    int64_t max_bytes = cfg.integer("max_bytes", 256 * 1024);
-    if (max_lines < 1) cfg.error("max_lines", "must be at least 1");
-    if (max_bytes < 1) cfg.error("max_bytes", "must be at least 1");
-    max_lines_ = static_cast<size_t>(std::max<int64_t>(max_lines, 1));
-    max_bytes_ = static_cast<size_t>(std::max<int64_t>(max_bytes, 1));
-    flush_after_ = cfg.duration("flush_after", std::chrono::seconds(2));
-    stream_labels_ = cfg.strings("stream_labels");
+    const Settings settings = settings_table().read(cfg);
+    const std::string& mode = settings.mode;
+    const auto& start = settings.start_pattern;
+    auto cont = settings.continue_pattern;
+    max_lines_ = settings.max_lines;
+    max_bytes_ = settings.max_bytes;
+    flush_after_ = settings.flush_after;
+    stream_labels_ = settings.stream_labels;
     if (!ctx.can_hold()) {
       cfg.error(nullptr, "multiline needs an engine of plugin ABI 1.2 or later");
       return;
@@ -87,8 +133,7 @@ class Multiline final : public sluice::Processor {
       }
       cont = multiline::continue_pattern_of(mode);
       if (!cont) {
-        cfg.error("mode", "unknown mode '" + mode + "': expected custom, java, python or go");
-        return;
+        return;  // the table refused it
       }
     } else if (start.has_value() == cont.has_value()) {
       cfg.error(nullptr,

@@ -13,6 +13,7 @@
 #include "extraction.hpp"
 #include "sluice/batch_editor.hpp"
 #include "sluice/plugin.hpp"
+#include "sluice/settings.hpp"
 
 namespace {
 
@@ -23,22 +24,49 @@ struct Target {
   int group;
 };
 
+struct Settings {
+  std::optional<std::string> pattern, line;
+  std::string label;
+  std::vector<std::pair<std::string, std::string>> labels, metadata;
+  sluice::plugins::TimestampConfig timestamp;
+};
+
 class RegexParser final : public sluice::Processor {
  public:
+  static const sluice::SettingsTable<Settings>& settings_table() {
+    using S = Settings;
+    static const sluice::SettingsTable<Settings> table{
+        sluice::string("pattern", &S::pattern,
+                       "an RE2 expression with named groups; it may match anywhere in the line "
+                       "(anchor with `^`). Without `labels` and `metadata`, every named group "
+                       "becomes metadata")
+            .required()
+            .hint({"regex", "expression"}),
+        sluice::string("label", &S::label, "",
+                       "parse this label's value instead of the line (none: the line)")
+            .hint({"source", "key_name"}),
+        sluice::plugins::label_targets(&S::labels, "group"),
+        sluice::plugins::metadata_targets(&S::metadata, "group"),
+        sluice::string("line", &S::line, "replace the line with this group")
+            .hint({"message_key", "output"}),
+        sluice::plugins::timestamp_section(&S::timestamp),
+    };
+    return table;
+  }
+
   RegexParser(sluice::Context& ctx, const sluice::Config& cfg)
+      : RegexParser(ctx, cfg, settings_table().read(cfg)) {}
+  RegexParser(sluice::Context& ctx, const sluice::Config& cfg, const Settings& s)
       : unmatched_(ctx.counter("sluice_regex_unmatched_lines_total",
                                "Lines the pattern did not match, passed on unchanged.")),
         counts_(ctx) {
-    auto pattern = cfg.string("pattern");
-    label_ = cfg.string("label", "");
-    auto labels = sluice::plugins::read_targets(cfg, "labels", true);
-    auto metadata = sluice::plugins::read_targets(cfg, "metadata", false);
-    auto line = cfg.string("line");
-    auto timestamp = sluice::plugins::read_timestamp_setting(cfg);
-    if (!pattern) {
-      cfg.error(nullptr, "missing 'pattern': an RE2 expression with named groups");
-      return;
-    }
+    const auto& pattern = s.pattern;
+    label_ = s.label;
+    auto labels = sluice::plugins::with_sources(s.labels);
+    auto metadata = sluice::plugins::with_sources(s.metadata);
+    const auto& line = s.line;
+    auto timestamp = sluice::plugins::resolve_timestamp(s.timestamp);
+    if (!pattern) return;
     RE2::Options options;
     options.set_log_errors(false);
     regex_ = std::make_unique<RE2>(*pattern, options);

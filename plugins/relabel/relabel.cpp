@@ -11,8 +11,22 @@ namespace {
 
 constexpr std::string_view meta_prefix = "__meta_";
 
+struct Settings {
+  std::vector<sluice::Located<relabel::RuleSettings>> rules;
+};
+
 class Relabel final : public sluice::Processor {
  public:
+  static const sluice::SettingsTable<Settings>& settings_table() {
+    static const sluice::SettingsTable<Settings> table{
+        sluice::sections("rules", &Settings::rules, relabel::rule_table(),
+                         "a list of relabelling rules")
+            .required()
+            .hint({"relabel_configs", "pipeline_stages"}),
+    };
+    return table;
+  }
+
   Relabel(sluice::Context&, const sluice::Config& cfg) : relabeller_(read_rules(cfg)) {}
 
   bool process(sluice::Batch& batch) override {
@@ -71,10 +85,10 @@ class Relabel final : public sluice::Processor {
  private:
   static std::vector<relabel::Rule> read_rules(const sluice::Config& cfg) {
     std::vector<relabel::Rule> rules;
-    auto children = cfg.children("rules");
-    if (children.empty()) cfg.error(nullptr, "missing 'rules': a list of relabelling rules");
-    for (const auto& child : children) {
-      if (auto rule = relabel::read_rule(child)) rules.push_back(std::move(*rule));
+    for (const auto& rule : settings_table().read(cfg).rules) {
+      if (auto checked = relabel::read_rule(rule.at, rule.value)) {
+        rules.push_back(std::move(*checked));
+      }
     }
     return rules;
   }

@@ -103,9 +103,33 @@ void Template::expand(const std::vector<re2::StringPiece>& groups, std::string& 
   }
 }
 
-std::optional<Rule> read_rule(const sluice::Config& cfg) {
+const sluice::SettingsTable<RuleSettings>& rule_table() {
+  using R = RuleSettings;
+  static const sluice::SettingsTable<RuleSettings> table{
+      sluice::string("action", &R::action, "replace", "what the rule does (below)")
+          .allowed("replace, keep, drop, keepequal, dropequal, hashmod, labelmap, labeldrop, "
+                   "labelkeep, lowercase or uppercase"),
+      sluice::strings("source_labels", &R::source_labels,
+                      "labels whose values are joined with `separator`; a missing label reads "
+                      "as empty"),
+      sluice::string("separator", &R::separator, ";", "what joins the source labels' values"),
+      sluice::string("regex", &R::regex, "(.*)",
+                     "an RE2 expression, anchored at both ends; it must be valid as written "
+                     "(`a)|(b` is refused, though it would compile once anchored)"),
+      sluice::string("target_label", &R::target_label, "",
+                     "the label written; for `replace`, it may hold `$1`, `${name}` references"),
+      sluice::string("replacement", &R::replacement, "$1",
+                     "`$1`, `${1}`, `$name` and `${name}` refer to groups, `$$` is a `$`"),
+      sluice::integer("modulus", &R::modulus, int64_t{0},
+                      "for `hashmod`: the hash of the joined values is taken modulo this")
+          .default_text(""),
+  };
+  return table;
+}
+
+std::optional<Rule> read_rule(const sluice::Config& cfg, const RuleSettings& settings) {
   Rule rule;
-  std::string action = cfg.string("action", "replace");
+  const std::string& action = settings.action;
   bool known = false;
   for (const auto& a : actions) {
     if (a.name == action) {
@@ -113,19 +137,20 @@ std::optional<Rule> read_rule(const sluice::Config& cfg) {
       known = true;
     }
   }
+  // Checked here rather than in the table, so that each rule's errors come together.
   if (!known) {
     cfg.error("action", "unknown action '" + action +
                             "': expected replace, keep, drop, keepequal, dropequal, hashmod, "
                             "labelmap, labeldrop, labelkeep, lowercase or uppercase");
     return std::nullopt;
   }
-  rule.source_labels = cfg.strings("source_labels");
-  rule.separator = cfg.string("separator", ";");
-  auto target = cfg.string("target_label");
-  rule.target_label = target.value_or("");
-  std::string pattern = cfg.string("regex", "(.*)");
-  std::string replacement = cfg.string("replacement", "$1");
-  auto modulus = cfg.integer("modulus");
+  rule.source_labels = settings.source_labels;
+  rule.separator = settings.separator;
+  rule.target_label = settings.target_label;
+  const std::string& pattern = settings.regex;
+  const std::string& replacement = settings.replacement;
+  std::optional<int64_t> modulus;
+  if (settings.modulus != 0) modulus = settings.modulus;
 
   RE2::Options options;
   options.set_log_errors(false);
@@ -187,7 +212,7 @@ std::optional<Rule> read_rule(const sluice::Config& cfg) {
     case Action::labelmap: break;
     case Action::labeldrop:
     case Action::labelkeep:
-      if (!rule.source_labels.empty() || target) {
+      if (!rule.source_labels.empty() || !rule.target_label.empty()) {
         fail(nullptr, "'" + action + "' takes only a regex, matched against label names");
       }
       break;

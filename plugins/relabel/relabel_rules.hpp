@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sluice/config.hpp"
+#include "sluice/settings.hpp"
 
 namespace relabel {
 
@@ -61,8 +62,20 @@ struct Rule {
   int groups = 1;  // submatches a match must fill
 };
 
-// Reads and checks one rule, reporting errors through cfg by key.
-std::optional<Rule> read_rule(const sluice::Config& cfg);
+// One rule as written; its defaults, and what each key means, are in rule_table().
+struct RuleSettings {
+  std::string action;
+  std::vector<std::string> source_labels;
+  std::string separator;
+  std::string regex;
+  std::string target_label;
+  std::string replacement;
+  int64_t modulus = 0;  // 0: none given
+};
+const sluice::SettingsTable<RuleSettings>& rule_table();
+
+// Checks one rule as read from cfg, reporting errors through cfg by key.
+std::optional<Rule> read_rule(const sluice::Config& cfg, const RuleSettings& settings);
 
 // Applies the rules in order. Returns false when the record is dropped.
 class Relabeller {

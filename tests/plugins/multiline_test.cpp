@@ -179,7 +179,7 @@ TEST_CASE("multiline reports bad settings", "[multiline]") {
        "mode: mode 'java' brings its own pattern: drop start_pattern and continue_pattern, or "
        "use mode: custom"},
       {{{"continue_pattern", "(["}}, "continue_pattern: invalid RE2 pattern: missing ]: ["},
-      {{{"continue_pattern", "^ "}, {"max_lines", -1}}, "max_lines: must be at least 1"},
+      {{{"continue_pattern", "^ "}, {"max_lines", -1}}, "max_lines: must be at least 1, got -1"},
   };
   for (const auto& c : cases) {
     FakeHost host(descriptor());
