@@ -54,7 +54,7 @@ static sluice_status_t on_create(const sluice_host_api_t* host, sluice_context_h
   int64_t count = 10;
   host->callback_config_int(cfg, "count", &count);
   if (count < 0) {
-    const char* message = "must not be negative";
+    const char* message = "must be at least 0";
     sluice_str_t m = {message, strlen(message)};
     host->callback_config_error(cfg, "count", m);
     return SLUICE_ERROR;
@@ -82,6 +82,12 @@ static void on_destroy(sluice_instance_plugin_ptr p) {
   free(p);
 }
 
+/* The settings it reads, for `sluice describe c_counter` and for the engine's messages. */
+static const sluice_setting_t settings[] = {
+    {"count", "integer", "10", "at least 0", "how many numbered lines to emit, then idle", "",
+     0},
+};
+
 SLUICE_EXPORT const sluice_plugin_descriptor_t* sluice_plugin_entry(uint16_t host_major,
                                                                     uint16_t host_minor) {
   static sluice_plugin_descriptor_t d;
@@ -100,5 +106,8 @@ SLUICE_EXPORT const sluice_plugin_descriptor_t* sluice_plugin_entry(uint16_t hos
   d.on_destroy = on_destroy;
   d.on_ack = NULL;
   d.on_process = NULL;
+  d.settings = settings;
+  d.setting_count = sizeof settings / sizeof settings[0];
+  d.setting_size = sizeof settings[0];
   return &d;
 }

@@ -4,15 +4,30 @@
 #include <vector>
 
 #include "sluice/plugin.hpp"
+#include "sluice/settings.hpp"
 
 namespace {
 
+struct Settings {
+  std::string prefix;
+};
+
 class Prefixer final : public sluice::Processor {
  public:
-  // Every key is read here; a key nobody reads is reported to the user as unknown.
-  Prefixer(sluice::Context&, const sluice::Config& cfg) : prefix_(cfg.string("prefix", "> ")) {
-    if (prefix_.size() > 1024) cfg.error("prefix", "must be at most 1024 bytes");
+  // Each setting declared once: read and checked from it, and shown by `sluice describe`.
+  // A key the table does not hold is reported to the user as unknown.
+  static const sluice::SettingsTable<Settings>& settings_table() {
+    static const sluice::SettingsTable<Settings> table{
+        sluice::string("prefix", &Settings::prefix, "> ",
+                       "what goes before every line (at most 1024 bytes)")
+            .check([](const Settings& s) {
+              return s.prefix.size() > 1024 ? "must be at most 1024 bytes" : "";
+            })};
+    return table;
   }
+
+  Prefixer(sluice::Context&, const sluice::Config& cfg)
+      : prefix_(settings_table().read(cfg).prefix) {}
 
   bool process(sluice::Batch& batch) override {
     lines_.clear();

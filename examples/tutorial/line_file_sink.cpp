@@ -1,16 +1,26 @@
 // line_file_sink: a sink that appends each record's line to a file.
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "sluice/plugin.hpp"
+#include "sluice/settings.hpp"
+
+struct LineFileSettings {
+  std::optional<std::string> path;
+};
 
 class LineFileSink final : public sluice::Sink {
  public:
-  LineFileSink(sluice::Context& ctx, const sluice::Config& cfg)
-      : ctx_(ctx), path_(cfg.string("path", "")) {
-    if (path_.empty()) cfg.error("path", "missing: the file to append to");
+  static const sluice::SettingsTable<LineFileSettings>& settings_table() {
+    static const sluice::SettingsTable<LineFileSettings> table{
+        sluice::string("path", &LineFileSettings::path, "the file to append to").required()};
+    return table;
   }
+
+  LineFileSink(sluice::Context& ctx, const sluice::Config& cfg)
+      : ctx_(ctx), path_(settings_table().read(cfg).path.value_or("")) {}
   ~LineFileSink() override {
     if (file_ != nullptr) std::fclose(file_);  // every descriptor closed by the end
   }

@@ -3,15 +3,26 @@
 #include <string>
 
 #include "sluice/plugin.hpp"
+#include "sluice/settings.hpp"
+
+struct TickerSettings {
+  std::chrono::milliseconds interval;
+};
 
 class Ticker final : public sluice::Source {
  public:
-  Ticker(sluice::Context& ctx, const sluice::Config& cfg)
-      : ctx_(ctx),
-        every_(cfg.duration("interval", std::chrono::seconds(1))),
-        labels_({{"source", "ticker"}}) {
-    if (every_.count() < 1) cfg.error("interval", "must be at least 1ms");
+  // The settings, declared once: the defaults and limits here are the ones the engine
+  // enforces and `sluice describe ticker` prints.
+  static const sluice::SettingsTable<TickerSettings>& settings_table() {
+    static const sluice::SettingsTable<TickerSettings> table{
+        sluice::duration("interval", &TickerSettings::interval, std::chrono::seconds(1),
+                         "how often a tick is emitted")
+            .at_least(std::chrono::milliseconds(1))};
+    return table;
   }
+
+  Ticker(sluice::Context& ctx, const sluice::Config& cfg)
+      : ctx_(ctx), every_(settings_table().read(cfg).interval), labels_({{"source", "ticker"}}) {}
 
   bool start() override {
     return ctx_.spawn("tick", [this](sluice::StopToken stop) {
