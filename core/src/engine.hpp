@@ -55,7 +55,6 @@ class Engine {
   bool exit_on_violation() const { return exit_on_violation_.load(); }
 
   Metrics& metrics() { return metrics_; }
-  const PluginCatalog& catalog() const { return catalog_; }
   Graph* graph() { return graph_.get(); }
   unsigned short api_port() const { return api_ ? api_->port() : 0; }
   ApiResponse handle_api(const std::string& method, const std::string& target);

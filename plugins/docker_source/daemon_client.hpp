@@ -75,8 +75,6 @@ class DaemonClient {
   // its end. Throws on a broken connection.
   static std::optional<size_t> read_ready(StreamingResponse& r, char* out, size_t n);
 
-  const DaemonAddress& address() const { return address_; }
-
  private:
   asio::awaitable<void> connect(Socket& socket);
 

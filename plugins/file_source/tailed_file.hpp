@@ -81,7 +81,6 @@ class TailedFile {
   // Just after the line last handed out (inside on_line: after that line).
   uint64_t after_line() const { return after_line_; }
   FilePosition position() const { return {after_line_, head_, path_}; }
-  Head& head() { return head_; }
   const std::shared_ptr<const sluice::LabelSet>& labels() const { return labels_; }
   void set_labels(std::shared_ptr<const sluice::LabelSet> l) { labels_ = std::move(l); }
 

@@ -65,7 +65,6 @@ class Tailer {
   void watch(const std::set<std::string>& dirs);
   void wait(const sluice::StopToken& stop, std::chrono::milliseconds timeout);
   void add_line(TailedFile& f, std::string_view line, LineKind kind);
-  void note_read_to(TailedFile& f);
   std::chrono::milliseconds next_partial_due(clock::time_point now) const;
 
   const sluice::Context& ctx_;

@@ -52,7 +52,6 @@ class PushBatch {
 
   size_t bytes() const { return bytes_; }
   size_t entries() const { return entries_; }
-  size_t streams() const { return streams_.size(); }
   bool empty() const { return entries_ == 0; }
   void clear();
 

@@ -356,13 +356,6 @@ const std::vector<std::string>& node_core_keys() {
   return keys;
 }
 
-const NodeConfig* PipelineConfig::find(const std::string& id) const {
-  for (const auto& n : nodes) {
-    if (n.id == id) return &n;
-  }
-  return nullptr;
-}
-
 std::optional<PipelineConfig> load_pipeline_text(const std::string& text, const std::string& file,
                                                  Diagnostics& diags) {
   YAML::Node root;

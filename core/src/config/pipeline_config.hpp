@@ -55,8 +55,6 @@ struct PipelineConfig {
   // Where api.listen and data_dir were written (null when not), for errors about them.
   YAML::Mark api_listen_mark = YAML::Mark::null_mark();
   YAML::Mark data_dir_mark = YAML::Mark::null_mark();
-
-  const NodeConfig* find(const std::string& id) const;
 };
 
 // Keys every node may have besides its plugin's own.

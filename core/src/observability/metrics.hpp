@@ -1,5 +1,5 @@
-// The engine's Prometheus registry: the core metrics DESIGN.md names, and the metrics plugins
-// create through the SDK facade.
+// The engine's Prometheus registry: the core's own metrics (per component, per queue, the
+// process), and the metrics plugins create through the SDK facade.
 #pragma once
 
 #include <prometheus/counter.h>

@@ -50,7 +50,7 @@ class PluginCatalog {
 // The plugin file names that hold the plugin called name, in the order they are looked for.
 std::vector<std::string> plugin_file_names(const std::string& name);
 
-// The plugin directories in the order DESIGN.md fixes: the command line, the config file,
+// The plugin directories, first to last: the command line, the config file,
 // SLUICE_PLUGIN_PATH (colon separated), then the directory installed beside the executable.
 std::vector<std::string> plugin_search_path(const std::vector<std::string>& from_flags,
                                             const std::vector<std::string>& from_config);

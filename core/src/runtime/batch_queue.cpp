@@ -130,11 +130,6 @@ void BatchQueue::clear() {
   not_full_.notify_all();
 }
 
-bool BatchQueue::closed() const {
-  std::lock_guard lock(mutex_);
-  return closed_;
-}
-
 void BatchQueue::set_max_events(size_t max_events) {
   {
     std::lock_guard lock(mutex_);

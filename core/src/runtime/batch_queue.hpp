@@ -45,7 +45,6 @@ class BatchQueue {
   void close();
   // Drops what is queued (each batch fails back to its source).
   void clear();
-  bool closed() const;
   // A reload may change the bound of a queue that lives on; waiting producers re-check.
   void set_max_events(size_t max_events);
   void set_max_bytes(size_t max_bytes);
