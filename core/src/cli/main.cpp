@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "cli/arguments.hpp"
@@ -170,14 +171,22 @@ int cmd_run(const cli::Arguments& a) {
   return exit_ok;
 }
 
-int cmd_plugins(const cli::Arguments& a) {
+// The plugin directories to search, with the config's when one is given; nullopt when that
+// config does not load (its errors are printed).
+std::optional<std::vector<std::string>> plugin_dirs_for(const cli::Arguments& a) {
   std::vector<std::string> from_config;
   if (!a.config.empty()) {
     auto config = load_config(a.config);
-    if (!config) return exit_usage;
+    if (!config) return std::nullopt;
     from_config = config->plugin_dirs;
   }
-  auto dirs = core::plugin_search_path(a.plugin_dirs, from_config);
+  return core::plugin_search_path(a.plugin_dirs, from_config);
+}
+
+int cmd_plugins(const cli::Arguments& a) {
+  auto found = plugin_dirs_for(a);
+  if (!found) return exit_usage;
+  const auto& dirs = *found;
   auto catalog = core::PluginCatalog::discover_all(dirs);
   std::printf("%-20s %-10s %-10s %s\n", "NAME", "KIND", "VERSION", "PATH");
   for (const auto& p : catalog.plugins()) {
@@ -195,14 +204,9 @@ int cmd_plugins(const cli::Arguments& a) {
 }
 
 int cmd_describe(const cli::Arguments& a) {
-  std::vector<std::string> from_config;
-  if (!a.config.empty()) {
-    auto config = load_config(a.config);
-    if (!config) return exit_usage;
-    from_config = config->plugin_dirs;
-  }
-  auto catalog = core::PluginCatalog::discover(core::plugin_search_path(a.plugin_dirs, from_config),
-                                               {a.plugin});
+  auto dirs = plugin_dirs_for(a);
+  if (!dirs) return exit_usage;
+  auto catalog = core::PluginCatalog::discover(*dirs, {a.plugin});
   auto plugin = catalog.find(a.plugin);
   if (!plugin) {
     std::cerr << "sluice: " << catalog.explain_missing(a.plugin) << "\n";

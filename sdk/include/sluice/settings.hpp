@@ -420,13 +420,17 @@ Setting<S> choice(const char* name, T S::*field, std::vector<std::pair<std::stri
       });
 }
 
-template <class S>
-Setting<S> strings(const char* name, std::vector<std::string> S::*field, const char* description) {
-  SettingInfo info{name, "list of strings", "", "", description};
+namespace settings_detail {
+
+// A setting whose value is a collection, read whole with get: absent and empty are the same.
+template <class S, class T, class Get>
+Setting<S> collection(const char* name, T S::*field, const char* type, Get get,
+                      const char* description) {
+  SettingInfo info{name, type, "", "", description};
   return Setting<S>(
       std::move(info), [field](S& s) { (s.*field).clear(); },
-      [field](const Setting<S>& self, const Config& cfg, S& s) {
-        s.*field = cfg.strings(self.info().name.c_str());
+      [field, get](const Setting<S>& self, const Config& cfg, S& s) {
+        get(cfg, self.info().name.c_str(), s.*field);
         if ((s.*field).empty()) {
           self.report_missing(cfg);
           return;
@@ -435,20 +439,26 @@ Setting<S> strings(const char* name, std::vector<std::string> S::*field, const c
       });
 }
 
+}  // namespace settings_detail
+
+template <class S>
+Setting<S> strings(const char* name, std::vector<std::string> S::*field, const char* description) {
+  return settings_detail::collection(
+      name, field, "list of strings",
+      [](const Config& cfg, const char* key, std::vector<std::string>& out) {
+        out = cfg.strings(key);
+      },
+      description);
+}
+
 template <class S>
 Setting<S> map(const char* name, std::vector<std::pair<std::string, std::string>> S::*field,
                const char* description) {
-  SettingInfo info{name, "map of strings", "", "", description};
-  return Setting<S>(
-      std::move(info), [field](S& s) { (s.*field).clear(); },
-      [field](const Setting<S>& self, const Config& cfg, S& s) {
-        s.*field = cfg.map(self.info().name.c_str());
-        if ((s.*field).empty()) {
-          self.report_missing(cfg);
-          return;
-        }
-        self.run_check(cfg, s);
-      });
+  return settings_detail::collection(
+      name, field, "map of strings",
+      [](const Config& cfg, const char* key,
+         std::vector<std::pair<std::string, std::string>>& out) { out = cfg.map(key); },
+      description);
 }
 
 namespace settings_detail {
@@ -486,19 +496,12 @@ Setting<S> section(const char* name, C S::*field, const SettingsTable<C>& table,
 template <class S, class C>
 Setting<S> sections(const char* name, std::vector<C> S::*field, const SettingsTable<C>& table,
                     const char* description) {
-  SettingInfo info{name, "list of mappings", "", "", description};
-  Setting<S> setting(
-      std::move(info), [field](S& s) { (s.*field).clear(); },
-      [field, &table](const Setting<S>& self, const Config& cfg, S& s) {
-        for (const Config& child : cfg.children(self.info().name.c_str())) {
-          (s.*field).push_back(table.read(child));
-        }
-        if ((s.*field).empty()) {
-          self.report_missing(cfg);
-          return;
-        }
-        self.run_check(cfg, s);
-      });
+  Setting<S> setting = settings_detail::collection(
+      name, field, "list of mappings",
+      [&table](const Config& cfg, const char* key, std::vector<C>& out) {
+        for (const Config& child : cfg.children(key)) out.push_back(table.read(child));
+      },
+      description);
   setting.set_nested(settings_detail::prefixed(table, std::string(name) + "[]."));
   return setting;
 }
@@ -514,19 +517,14 @@ struct Located {
 template <class S, class C>
 Setting<S> sections(const char* name, std::vector<Located<C>> S::*field,
                     const SettingsTable<C>& table, const char* description) {
-  SettingInfo info{name, "list of mappings", "", "", description};
-  Setting<S> setting(
-      std::move(info), [field](S& s) { (s.*field).clear(); },
-      [field, &table](const Setting<S>& self, const Config& cfg, S& s) {
-        for (const Config& child : cfg.children(self.info().name.c_str())) {
-          (s.*field).push_back(Located<C>{child, table.read(child)});
+  Setting<S> setting = settings_detail::collection(
+      name, field, "list of mappings",
+      [&table](const Config& cfg, const char* key, std::vector<Located<C>>& out) {
+        for (const Config& child : cfg.children(key)) {
+          out.push_back(Located<C>{child, table.read(child)});
         }
-        if ((s.*field).empty()) {
-          self.report_missing(cfg);
-          return;
-        }
-        self.run_check(cfg, s);
-      });
+      },
+      description);
   setting.set_nested(settings_detail::prefixed(table, std::string(name) + "[]."));
   return setting;
 }
