@@ -67,6 +67,18 @@ inline std::string number_text(double v) {
   return buf;
 }
 
+// Spelled out, so that a plugin built with -Wmissing-field-initializers stays quiet.
+inline SettingInfo info(const char* name, const char* type, std::string default_text,
+                        std::string allowed, const char* description) {
+  SettingInfo out;
+  out.name = name;
+  out.type = type;
+  out.default_text = std::move(default_text);
+  out.allowed = std::move(allowed);
+  out.description = description;
+  return out;
+}
+
 inline std::string join(const std::vector<std::string>& items, const char* last_separator) {
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) {
@@ -296,7 +308,7 @@ inline std::string type_of_integer(bool is_unsigned) {
 template <class S>
 Setting<S> string(const char* name, std::string S::*field, std::string fallback,
                   const char* description) {
-  SettingInfo info{name, "string", fallback, "", description};
+  SettingInfo info = settings_detail::info(name, "string", fallback, "", description);
   return Setting<S>(
       std::move(info), [field, fallback](S& s) { s.*field = fallback; },
       settings_detail::scalar_reader<S, std::string>(
@@ -307,7 +319,7 @@ Setting<S> string(const char* name, std::string S::*field, std::string fallback,
 // A string that may be absent (no default): the field stays nullopt.
 template <class S>
 Setting<S> string(const char* name, std::optional<std::string> S::*field, const char* description) {
-  SettingInfo info{name, "string", "", "", description};
+  SettingInfo info = settings_detail::info(name, "string", "", "", description);
   return Setting<S>(
       std::move(info), [field](S& s) { s.*field = std::nullopt; },
       settings_detail::scalar_reader<S, std::string>(
@@ -317,7 +329,8 @@ Setting<S> string(const char* name, std::optional<std::string> S::*field, const 
 
 template <class S, class T, class = std::enable_if_t<std::is_integral_v<T>>>
 Setting<S> integer(const char* name, T S::*field, T fallback, const char* description) {
-  SettingInfo info{name, "integer", std::to_string(fallback), "", description};
+  SettingInfo info =
+      settings_detail::info(name, "integer", std::to_string(fallback), "", description);
   auto setting = Setting<S>(
       std::move(info), [field, fallback](S& s) { s.*field = fallback; },
       settings_detail::scalar_reader<S, int64_t>(
@@ -333,7 +346,8 @@ Setting<S> integer(const char* name, T S::*field, T fallback, const char* descri
 
 template <class S>
 Setting<S> number(const char* name, double S::*field, double fallback, const char* description) {
-  SettingInfo info{name, "number", settings_detail::number_text(fallback), "", description};
+  SettingInfo info = settings_detail::info(name, "number", settings_detail::number_text(fallback),
+                                           "", description);
   return Setting<S>(
       std::move(info), [field, fallback](S& s) { s.*field = fallback; },
       settings_detail::scalar_reader<S, double>(
@@ -345,7 +359,8 @@ Setting<S> number(const char* name, double S::*field, double fallback, const cha
 
 template <class S>
 Setting<S> boolean(const char* name, bool S::*field, bool fallback, const char* description) {
-  SettingInfo info{name, "boolean", fallback ? "true" : "false", "", description};
+  SettingInfo info =
+      settings_detail::info(name, "boolean", fallback ? "true" : "false", "", description);
   return Setting<S>(
       std::move(info), [field, fallback](S& s) { s.*field = fallback; },
       settings_detail::scalar_reader<S, bool>(
@@ -357,7 +372,8 @@ Setting<S> boolean(const char* name, bool S::*field, bool fallback, const char* 
 template <class S>
 Setting<S> duration(const char* name, std::chrono::milliseconds S::*field,
                     std::chrono::milliseconds fallback, const char* description) {
-  SettingInfo info{name, "duration", settings_detail::duration_text(fallback), "", description};
+  SettingInfo info = settings_detail::info(
+      name, "duration", settings_detail::duration_text(fallback), "", description);
   using ms = std::chrono::milliseconds;
   return Setting<S>(
       std::move(info), [field, fallback](S& s) { s.*field = fallback; },
@@ -373,7 +389,7 @@ Setting<S> duration(const char* name, std::chrono::milliseconds S::*field,
 template <class S>
 Setting<S> duration(const char* name, std::optional<std::chrono::milliseconds> S::*field,
                     const char* description) {
-  SettingInfo info{name, "duration", "", "", description};
+  SettingInfo info = settings_detail::info(name, "duration", "", "", description);
   using ms = std::chrono::milliseconds;
   return Setting<S>(
       std::move(info), [field](S& s) { s.*field = std::nullopt; },
@@ -395,7 +411,8 @@ Setting<S> choice(const char* name, T S::*field, std::vector<std::pair<std::stri
     quoted.push_back("'" + c.first + "'");
   }
   const std::string expected = "expected " + settings_detail::join(quoted, " or ");
-  SettingInfo info{name, "string", fallback, settings_detail::join(words, " or "), description};
+  SettingInfo info = settings_detail::info(name, "string", fallback,
+                                           settings_detail::join(words, " or "), description);
   T fallback_value{};
   for (const auto& c : choices) {
     if (c.first == fallback) fallback_value = c.second;
@@ -426,7 +443,7 @@ namespace settings_detail {
 template <class S, class T, class Get>
 Setting<S> collection(const char* name, T S::*field, const char* type, Get get,
                       const char* description) {
-  SettingInfo info{name, type, "", "", description};
+  SettingInfo info = settings_detail::info(name, type, "", "", description);
   return Setting<S>(
       std::move(info), [field](S& s) { (s.*field).clear(); },
       [field, get](const Setting<S>& self, const Config& cfg, S& s) {
@@ -476,7 +493,7 @@ inline std::vector<SettingInfo> prefixed(const SettingsDescription& table,
 template <class S, class C>
 Setting<S> section(const char* name, C S::*field, const SettingsTable<C>& table,
                    const char* description) {
-  SettingInfo info{name, "mapping", "", "", description};
+  SettingInfo info = settings_detail::info(name, "mapping", "", "", description);
   Setting<S> setting(
       std::move(info), [field, &table](S& s) { table.defaults_into(s.*field); },
       [field, &table](const Setting<S>& self, const Config& cfg, S& s) {
