@@ -484,3 +484,30 @@ TEST_CASE("run with --watch-config reloads when the file changes", "[reload]") {
   p.signal(SIGTERM);
   CHECK(p.wait(30s) == 0);
 }
+
+// The file is watched from the moment it was read: an edit saved while the pipeline is still
+// starting (here a source takes 3 s to start) is a change too, not the file to compare with.
+TEST_CASE("run with --watch-config reloads for an edit saved while the pipeline starts",
+          "[reload]") {
+  test::TempDir dir;
+  auto yaml = [&](const std::string& name) {
+    return "api:\n  enabled: false\nsources:\n  slow:\n    type: slow_start\n    linger: 3s\n"
+           "  gen:\n    type: demo_source\n    rate: 200\n"
+           "sinks:\n  out:\n    type: capture_sink\n    inputs: [gen]\n    path: " +
+           dir.file(name) + "\n";
+  };
+  test::write_file(dir.file("p.yaml"), yaml("first.txt"));
+  test::Subprocess p({test::sluice_binary(), "run", "-c", dir.file("p.yaml"), "--watch-config",
+                      "--plugin-dir", test::test_plugin_dir()},
+                     dir.file("stdout"), dir.file("stderr"), dir.path().string());
+  // gen runs while slow is still in its start: the engine has read the file and not yet said
+  // that the pipeline runs.
+  REQUIRE(test::wait_until([&] { return !test::read_lines(dir.file("first.txt")).empty(); }));
+  test::write_file(dir.file("p.yaml.new"), yaml("second.txt"));
+  fs::rename(dir.file("p.yaml.new"), dir.file("p.yaml"));
+  INFO(test::read_file(dir.file("stderr")));
+  REQUIRE(test::read_file(dir.file("stderr")).find("pipeline") == std::string::npos);
+  CHECK(test::wait_until([&] { return !test::read_lines(dir.file("second.txt")).empty(); }));
+  p.signal(SIGTERM);
+  CHECK(p.wait(30s) == 0);
+}

@@ -120,6 +120,8 @@ int cmd_validate(const cli::Arguments& a) {
 
 int cmd_run(const cli::Arguments& a) {
   ShutdownSignals signals;
+  // Taken before the file is read: an edit saved while the pipeline starts still reloads.
+  const std::string loaded_identity = core::config_file_identity(a.config);
   auto config = load_config(a.config);
   if (!config) return exit_usage;
   core::Engine engine({a.plugin_dirs, true});
@@ -143,6 +145,7 @@ int cmd_run(const cli::Arguments& a) {
   core::ReloaderOptions reload_options;
   reload_options.file = a.config;
   if (a.watch_config) reload_options.watch_interval = std::chrono::seconds(1);
+  reload_options.loaded_identity = loaded_identity;
   core::Reloader reloader(engine, reload_options);
   reloader.start();
   engine.set_reload_handler([&reloader] {

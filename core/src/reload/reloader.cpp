@@ -15,15 +15,16 @@ std::string ids(const std::vector<std::string>& v) {
   return "[" + out + "]";
 }
 
-// What tells a rewritten file: editors save by renaming a new file over the old one.
-std::string identity_of(const std::string& file) {
+}  // namespace
+
+// Editors save by renaming a new file over the old one: the inode tells that apart.
+std::string config_file_identity(const std::string& file) {
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0) return "missing";
   return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
          std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
          std::to_string(st.st_mtim.tv_nsec);
 }
-}  // namespace
 
 Reloader::Reloader(Engine& engine, ReloaderOptions options)
     : engine_(engine), options_(std::move(options)) {}
@@ -33,7 +34,8 @@ Reloader::~Reloader() {
 }
 
 void Reloader::start() {
-  file_identity_ = identity_of(options_.file);
+  file_identity_ = options_.loaded_identity.empty() ? config_file_identity(options_.file)
+                                                    : options_.loaded_identity;
   ledger_.spawn("reloader", [this](StopSignal& stop) { run(stop); });
 }
 
@@ -76,7 +78,7 @@ uint64_t Reloader::reloads_done() const {
 }
 
 bool Reloader::file_changed() {
-  auto now = identity_of(options_.file);
+  auto now = config_file_identity(options_.file);
   if (now == file_identity_) return false;
   file_identity_ = now;
   return true;
@@ -122,7 +124,7 @@ void Reloader::run(StopSignal& stop) {
 ReloadResult Reloader::reload_once() {
   auto log = engine_logger();
   // The file read now is the one the reload applies, whatever the request saw.
-  file_identity_ = identity_of(options_.file);
+  file_identity_ = config_file_identity(options_.file);
   Diagnostics diags;
   ReloadReport report;
   bool ok = engine_.reload_file(options_.file, diags, report);

@@ -27,7 +27,13 @@ struct ReloaderOptions {
   std::chrono::milliseconds max_delay{1'000};
   // When positive, the file is checked this often and a change asks for a reload.
   std::chrono::milliseconds watch_interval{0};
+  // The file as it was when the running pipeline was read from it (config_file_identity):
+  // a change made while the pipeline started is a change too. Empty: the file at start().
+  std::string loaded_identity;
 };
+
+// What tells a rewritten file apart: device, inode, size and modification time.
+std::string config_file_identity(const std::string& file);
 
 class Reloader {
  public:
