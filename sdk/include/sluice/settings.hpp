@@ -368,37 +368,40 @@ Setting<S> boolean(const char* name, bool S::*field, bool fallback, const char* 
           [field](S& s, const bool& v) { s.*field = v; }, nullptr, nullptr));
 }
 
+namespace settings_detail {
+
+// Reads a duration into F (a duration, or an optional one), range-checked in milliseconds.
+template <class S, class F>
+Setting<S> duration_setting(SettingInfo info, F S::*field, typename Setting<S>::Defaulter fill) {
+  using ms = std::chrono::milliseconds;
+  return Setting<S>(
+      std::move(info), std::move(fill),
+      scalar_reader<S, ms>([](const Config& c, const char* k) { return c.duration(k); },
+                           [field](S& s, const ms& v) { s.*field = v; },
+                           [](const ms& v) { return static_cast<double>(v.count()); },
+                           [](const ms& v) { return duration_text(v); }),
+      [](double v) { return duration_text(ms(static_cast<int64_t>(v))); });
+}
+
+}  // namespace settings_detail
+
 // "250ms", "5s", "2m", "1h", or a bare number of seconds.
 template <class S>
 Setting<S> duration(const char* name, std::chrono::milliseconds S::*field,
                     std::chrono::milliseconds fallback, const char* description) {
-  SettingInfo info = settings_detail::info(
-      name, "duration", settings_detail::duration_text(fallback), "", description);
-  using ms = std::chrono::milliseconds;
-  return Setting<S>(
-      std::move(info), [field, fallback](S& s) { s.*field = fallback; },
-      settings_detail::scalar_reader<S, ms>(
-          [](const Config& c, const char* k) { return c.duration(k); },
-          [field](S& s, const ms& v) { s.*field = v; },
-          [](const ms& v) { return static_cast<double>(v.count()); },
-          [](const ms& v) { return settings_detail::duration_text(v); }),
-      [](double v) { return settings_detail::duration_text(ms(static_cast<int64_t>(v))); });
+  return settings_detail::duration_setting<S>(
+      settings_detail::info(name, "duration", settings_detail::duration_text(fallback), "",
+                            description),
+      field, [field, fallback](S& s) { s.*field = fallback; });
 }
 
 // A duration that may be absent (no default): the field stays nullopt.
 template <class S>
 Setting<S> duration(const char* name, std::optional<std::chrono::milliseconds> S::*field,
                     const char* description) {
-  SettingInfo info = settings_detail::info(name, "duration", "", "", description);
-  using ms = std::chrono::milliseconds;
-  return Setting<S>(
-      std::move(info), [field](S& s) { s.*field = std::nullopt; },
-      settings_detail::scalar_reader<S, ms>(
-          [](const Config& c, const char* k) { return c.duration(k); },
-          [field](S& s, const ms& v) { s.*field = v; },
-          [](const ms& v) { return static_cast<double>(v.count()); },
-          [](const ms& v) { return settings_detail::duration_text(v); }),
-      [](double v) { return settings_detail::duration_text(ms(static_cast<int64_t>(v))); });
+  return settings_detail::duration_setting<S>(
+      settings_detail::info(name, "duration", "", "", description), field,
+      [field](S& s) { s.*field = std::nullopt; });
 }
 
 // One word out of a few, each standing for a value of the field (an enum, a bool).
