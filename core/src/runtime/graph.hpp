@@ -1,6 +1,8 @@
 // The running graph: one plugin instance per node, a bounded inbox in front of every
-// processor and sink, fan-out on every edge, and a core worker per processor. A reload turns
-// it into the graph of a new config in place, restarting only the nodes that changed.
+// processor and sink, fan-out on every edge (fan_out.hpp), and a core worker per processor
+// (processor_worker.hpp). A reload turns it into the graph of a new config in place,
+// restarting only the nodes that changed (reload/reload_plan.hpp decides which,
+// reload/graph_reload.cpp applies it).
 #pragma once
 
 #include <functional>
@@ -12,6 +14,8 @@
 #include "config/pipeline_config.hpp"
 #include "observability/metrics.hpp"
 #include "plugins/plugin_catalog.hpp"
+#include "reload/reload_plan.hpp"
+#include "runtime/graph_node.hpp"
 #include "runtime/plugin_instance.hpp"
 
 namespace sluice::core {
@@ -64,9 +68,24 @@ class Graph {
   std::vector<NodeInfo> describe() const;
 
  private:
-  struct Node;
-  class FanOut;
-  struct Change;
+  using Node = GraphNode;
+  using NodePtr = std::shared_ptr<GraphNode>;
+  // One node of the next config during a reload: the running node it keeps or changes, or a
+  // new one, and for a changed node the configured instance that takes over.
+  struct Staged {
+    const PlannedNode* plan = nullptr;
+    NodePtr node;
+    std::unique_ptr<PluginInstance> successor;
+    NodeConfig config;
+    std::shared_ptr<const PluginLibrary> library;
+  };
+  struct Reload {
+    ReloadPlan plan;
+    std::vector<Staged> next;  // in the next config's order
+    std::vector<NodePtr> gone;
+    std::chrono::steady_clock::time_point drain_until;
+    Fate fate_of(const NodePtr& node) const { return plan.fate_of_running(node->config.id); }
+  };
 
   std::shared_ptr<const PluginLibrary> library_for(const NodeConfig& nc,
                                                    const PluginCatalog& catalog,
@@ -75,18 +94,27 @@ class Graph {
                                                 std::shared_ptr<const PluginLibrary> library,
                                                 const YamlReader& reader,
                                                 const std::string& data_dir) const;
-  std::shared_ptr<Node> make_node(const NodeConfig& nc, std::unique_ptr<PluginInstance> instance,
-                                  std::shared_ptr<const PluginLibrary> library) const;
-  static void wire(const std::vector<std::shared_ptr<Node>>& nodes);
+  NodePtr make_node(const NodeConfig& nc, std::unique_ptr<PluginInstance> instance,
+                    std::shared_ptr<const PluginLibrary> library) const;
+  static void wire(const std::vector<NodePtr>& nodes);
   bool start_node(Node& node);
   void drain_and_stop(Node& node, std::chrono::steady_clock::time_point drain_until);
   void hand_over(Node& node, std::chrono::steady_clock::time_point drain_until);
-  void run_worker(Node& node, PluginInstance& instance, const std::stop_source& retire,
-                  StopSignal& stop);
+  void stop_worker(Node& node, std::chrono::steady_clock::time_point drain_until);
+
+  // The phases of a reload (reload/graph_reload.cpp), in the order they run.
+  bool stage(const PipelineConfig& next, const PluginCatalog& catalog, YamlReader& reader,
+             Reload& r);
+  void stop_reading(const Reload& r);
+  void rewire(const Reload& r);
+  void drain_upstream_first(const Reload& r);
+  void await_acknowledgements(const Reload& r);
+  void hand_over_to_successors(Reload& r);
+  void start_staged(Reload& r, ReloadReport& report);
 
   PipelineConfig config_;
   Metrics& metrics_;
-  std::vector<std::shared_ptr<Node>> nodes_;  // in the config's order: inputs first
+  std::vector<NodePtr> nodes_;  // in the config's order: inputs first
   std::function<void()> on_violation_;
   std::function<void(const std::string&)> on_end_run_;
   bool started_ = false;

@@ -1,10 +1,9 @@
 #include "runtime/plugin_instance.hpp"
 
-#include <condition_variable>
 #include <filesystem>
 #include <map>
-#include <thread>
 
+#include "lifecycle/deadlines.hpp"
 #include "observability/logging.hpp"
 #include "runtime/config_access.hpp"
 
@@ -74,33 +73,15 @@ bool PluginInstance::configure(const YAML::Node& node, const YamlReader& reader,
 }
 
 bool PluginInstance::start() {
-  struct Call {
-    std::mutex mutex;
-    std::condition_variable cv;
-    bool done = false;
-    sluice_status_t status = SLUICE_ERROR;
-  };
-  auto call = std::make_shared<Call>();
-  // on_start runs on a helper thread so that a plugin stuck in it cannot hang the engine.
-  std::thread helper([call, start = d_.on_start, self = self_] {
-    sluice_status_t s = start(self);
-    std::lock_guard lock(call->mutex);
-    call->status = s;
-    call->done = true;
-    call->cv.notify_all();
-  });
-  std::unique_lock lock(call->mutex);
-  bool done = call->cv.wait_for(lock, settings_.start_deadline, [&] { return call->done; });
-  lock.unlock();
-  if (!done) {
-    helper.detach();
+  auto status = call_within(settings_.start_deadline,
+                            [start = d_.on_start, self = self_] { return start(self); });
+  if (!status) {
     record_violation(
         "start_deadline",
         "start did not return within " + std::to_string(settings_.start_deadline.count()) + " ms");
     return false;
   }
-  helper.join();
-  if (call->status != SLUICE_OK) {
+  if (*status != SLUICE_OK) {
     logger_->error("start failed");
     state_ = InstanceState::failed;
     return false;
