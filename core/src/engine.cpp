@@ -6,6 +6,7 @@
 #include "lifecycle/process_counts.hpp"
 #include "lifecycle/thread_ledger.hpp"
 #include "observability/json_text.hpp"
+#include "observability/listing.hpp"
 #include "observability/logging.hpp"
 
 namespace sluice::core {
@@ -182,13 +183,9 @@ bool Engine::reload(PipelineConfig next, Diagnostics& diags, ReloadReport& repor
   bool started = report.failed_to_start.empty();
   metrics_.reload(started);
   if (!started) {
-    reader.error_at(
-        YAML::Mark::null_mark(), "",
-        "the new graph is in place, but these nodes failed to start: " + [&] {
-          std::string ids;
-          for (const auto& id : report.failed_to_start) ids += (ids.empty() ? "" : ", ") + id;
-          return ids;
-        }());
+    reader.error_at(YAML::Mark::null_mark(), "",
+                    "the new graph is in place, but these nodes failed to start: " +
+                        comma_list(report.failed_to_start));
   }
   return started;
 }

@@ -77,9 +77,7 @@ class BlackholeSink final : public sluice::Sink {
   }
 
   void measure_delay(const sluice::Batch& batch) {
-    const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
+    const int64_t now = sluice::wall_clock_ns();
     int64_t oldest = now;
     for (const auto& r : batch) oldest = std::min(oldest, r.timestamp_ns);
     const double delay = static_cast<double>(now - oldest) / 1e9;

@@ -2,17 +2,6 @@
 
 namespace sluice::plugins {
 
-bool valid_label_name(std::string_view name) {
-  if (name.empty()) return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-              (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
-
 const SettingsTable<TimestampConfig>& timestamp_table() {
   static const SettingsTable<TimestampConfig> table{
       sluice::string("source", &TimestampConfig::source, "the field or group that holds the time")
@@ -42,7 +31,7 @@ std::optional<TimestampSetting> resolve_timestamp(const TimestampConfig& t) {
 
 std::string invalid_label_names(const std::vector<std::pair<std::string, std::string>>& targets) {
   for (const auto& target : targets) {
-    if (!valid_label_name(target.first)) {
+    if (!sluice::is_valid_label_name(target.first)) {
       return "'" + target.first + "' is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)";
     }
   }

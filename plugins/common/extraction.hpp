@@ -9,13 +9,11 @@
 
 #include "sluice/config.hpp"
 #include "sluice/context.hpp"
+#include "sluice/label_names.hpp"
 #include "sluice/settings.hpp"
 #include "time_format.hpp"
 
 namespace sluice::plugins {
-
-// A label name Loki and Prometheus accept: [a-zA-Z_][a-zA-Z0-9_]*.
-bool valid_label_name(std::string_view name);
 
 struct TimestampSetting {
   std::string source;  // the field or group that holds the time

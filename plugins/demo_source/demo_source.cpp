@@ -84,7 +84,7 @@ class DemoSource final : public sluice::Source {
 
  private:
   static sluice::LabelSet outcome(const char* value) {
-    return sluice::LabelSet(std::vector<std::pair<std::string, std::string>>{{"outcome", value}});
+    return sluice::LabelSet{{"outcome", value}};
   }
 
   void run(const sluice::StopToken& stop) {
@@ -111,9 +111,7 @@ class DemoSource final : public sluice::Source {
         }
       }
       if (count_ > 0) due = std::min<uint64_t>(due, static_cast<uint64_t>(count_) - emitted);
-      const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
+      const int64_t now = sluice::wall_clock_ns();
       for (uint64_t i = 0; i < due; ++i) {
         template_.render(emitted + i + 1, line);
         batch.add(now, line, labels_);

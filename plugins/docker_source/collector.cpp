@@ -7,6 +7,8 @@
 #include <boost/beast/http/error.hpp>
 
 #include "descriptors.hpp"
+#include "sluice/backoff.hpp"
+#include "sluice/label_names.hpp"
 #include "timestamp.hpp"
 
 namespace docker_source {
@@ -23,10 +25,6 @@ constexpr const char* oldest_api = "1.25";
 
 const char* const error_types[] = {"connect",   "http_status", "protocol", "truncated_frame",
                                    "timestamp", "json",        "read"};
-
-sluice::LabelSet one_label(const char* name, const char* value) {
-  return sluice::LabelSet(std::vector<std::pair<std::string, std::string>>{{name, value}});
-}
 
 std::string url_encode(std::string_view s) {
   static const char* hex = "0123456789ABCDEF";
@@ -49,12 +47,6 @@ std::string label_of(const std::vector<std::pair<std::string, std::string>>& lab
     if (k == key) return v;
   }
   return {};
-}
-
-int64_t wall_clock_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -87,8 +79,9 @@ Metrics::Metrics(const sluice::Context& ctx)
       checkpoint_errors(ctx.counter("sluice_docker_checkpoint_errors_total",
                                     "Failed writes of the checkpoint file.")) {
   for (const char* type : error_types) {
-    errors[type] = ctx.counter("sluice_docker_stream_errors_total",
-                               "Errors on the daemon's streams, by type.", one_label("type", type));
+    errors[type] =
+        ctx.counter("sluice_docker_stream_errors_total", "Errors on the daemon's streams, by type.",
+                    sluice::LabelSet{{"type", type}});
   }
 }
 
@@ -125,7 +118,7 @@ Collector::Collector(asio::io_context& io, const Settings& settings, const sluic
 
 asio::awaitable<void> Collector::run() {
   asio::co_spawn(io_, watch_waits(), asio::detached);
-  auto backoff = std::chrono::milliseconds(250);
+  sluice::Backoff backoff(std::chrono::milliseconds(250), settings_.reconnect_max);
   for (;;) {
     bool connected = false;
     try {
@@ -138,10 +131,9 @@ asio::awaitable<void> Collector::run() {
         daemon_down_logged_ = true;
       }
     }
-    if (connected) backoff = std::chrono::milliseconds(250);
+    if (connected) backoff.reset();
     metrics_.reconnects.add();
-    co_await sleep(backoff);
-    backoff = std::min(backoff * 2, settings_.reconnect_max);
+    co_await sleep(backoff.next());
   }
 }
 
@@ -289,7 +281,7 @@ void Collector::attach(const ContainerInfo& info, bool first_listing) {
       slot->read = checkpoint;
     } else if (first_listing && settings_.start_at_end) {
       // Only what is written from now on; a container started later is read whole.
-      const int64_t now = wall_clock_ns();
+      const int64_t now = sluice::wall_clock_ns();
       slot->read.stream[0] = {now, 0};
       slot->read.stream[1] = {now, 0};
     }
@@ -397,7 +389,7 @@ asio::awaitable<void> Collector::watch_waits() {
 }
 
 asio::awaitable<void> Collector::follow(ContainerPtr c) {
-  auto failures_backoff = std::chrono::milliseconds(500);
+  sluice::Backoff failures(std::chrono::milliseconds(500), settings_.reconnect_max);
   bool following = true;
   for (;;) {
     clock::time_point opened = clock::now();
@@ -417,7 +409,7 @@ asio::awaitable<void> Collector::follow(ContainerPtr c) {
     metrics_.stream_age.observe(std::chrono::duration<double>(clock::now() - opened).count());
     if (end == End::rotated || end == End::yielded) {
       (end == End::rotated ? metrics_.rotations : metrics_.turns).add();
-      failures_backoff = std::chrono::milliseconds(500);
+      failures.reset();
       if (!waiting_.empty()) {
         // Others wait for a slot: this one queues behind them; Docker keeps its lines.
         enqueue(c);
@@ -435,12 +427,15 @@ asio::awaitable<void> Collector::follow(ContainerPtr c) {
     }
     if (end == End::ended && !c->detach) {
       // Still running: follow it again, but not in a tight loop if the daemon keeps closing.
-      if (clock::now() - opened < std::chrono::seconds(1)) co_await sleep(failures_backoff);
+      if (clock::now() - opened < std::chrono::seconds(1)) {
+        co_await sleep(failures.next());
+      } else {
+        failures.reset();
+      }
       continue;
     }
     if (end == End::failed && !c->detach) {
-      if (co_await sleep(failures_backoff)) {
-        failures_backoff = std::min(failures_backoff * 2, settings_.reconnect_max);
+      if (co_await sleep(failures.next())) {
         auto it = containers_.find(c->info.id);
         if (it != containers_.end() && it->second == c) continue;
       }
@@ -670,7 +665,7 @@ void Collector::set_labels(Container& c) {
     }
     for (const auto& key : settings_.label_allow) {
       for (const auto& [k, v] : c.info.labels) {
-        if (k == key) labels.emplace_back(label_name(k), v);
+        if (k == key) labels.emplace_back(sluice::to_label_name(k), v);
       }
     }
     // A name given twice keeps its last value (LabelSet sorts; set() replaces).

@@ -28,10 +28,8 @@ class DockerSource final : public sluice::Source {
       : ctx_(ctx), settings_(Settings::read(cfg)), metrics_(ctx) {
     const char* help = "Batches whose end-to-end acknowledgement came back, by outcome.";
     for (const char* outcome : {"delivered", "rejected", "failed"}) {
-      acked_.push_back(
-          ctx.counter("sluice_docker_acknowledged_events_total", help,
-                      sluice::LabelSet(
-                          std::vector<std::pair<std::string, std::string>>{{"outcome", outcome}})));
+      acked_.push_back(ctx.counter("sluice_docker_acknowledged_events_total", help,
+                                   sluice::LabelSet{{"outcome", outcome}}));
     }
   }
 

@@ -35,16 +35,6 @@ bool ContainerFilter::matches(const ContainerInfo& c) const {
   return true;
 }
 
-std::string label_name(std::string_view key) {
-  std::string out(key);
-  for (char& ch : out) {
-    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-    if (!ok) ch = '_';
-  }
-  if (!out.empty() && out[0] >= '0' && out[0] <= '9') out.insert(out.begin(), '_');
-  return out;
-}
-
 const sluice::SettingsTable<Settings>& Settings::table() {
   using S = Settings;
   using namespace std::chrono_literals;

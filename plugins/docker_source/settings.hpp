@@ -47,7 +47,4 @@ struct Settings {
   static Settings read(const sluice::Config& cfg);
 };
 
-// A container label's name as a record label: characters outside [a-zA-Z0-9_] become '_'.
-std::string label_name(std::string_view key);
-
 }  // namespace docker_source

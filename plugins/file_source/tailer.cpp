@@ -28,14 +28,8 @@ int64_t unix_now() {
       .count();
 }
 
-int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 sluice::LabelSet error_type(const char* type) {
-  return sluice::LabelSet(std::vector<std::pair<std::string, std::string>>{{"type", type}});
+  return sluice::LabelSet{{"type", type}};
 }
 
 }  // namespace
@@ -603,7 +597,7 @@ void Tailer::release(clock::time_point now) {
 
 void Tailer::add_line(TailedFile& f, std::string_view line, LineKind kind) {
   const auto& labels = f.labels();
-  batch_.add(wall_ns(), line, *labels);
+  batch_.add(sluice::wall_clock_ns(), line, *labels);
   if (batch_labels_.empty() || batch_labels_.back() != labels) batch_labels_.push_back(labels);
   auto [it, added] = batch_index_.try_emplace(f.key(), read_to_.size());
   if (added) {

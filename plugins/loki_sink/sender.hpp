@@ -10,12 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "backoff.hpp"
 #include "delivery.hpp"
 #include "push_client.hpp"
 #include "rejection.hpp"
+#include "retry_after.hpp"
 #include "settings.hpp"
 #include "sink_metrics.hpp"
+#include "sluice/backoff.hpp"
 
 namespace loki_sink {
 
@@ -61,7 +62,7 @@ class Sender {
 
   SenderShared& shared_;
   PushClient client_;
-  Backoff backoff_;
+  sluice::Backoff backoff_;
   bool failing_ = false;
 };
 

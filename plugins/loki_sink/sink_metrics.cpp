@@ -6,13 +6,6 @@
 #include "rejection.hpp"
 
 namespace loki_sink {
-namespace {
-
-sluice::LabelSet one_label(const std::string& name, const std::string& value) {
-  return sluice::LabelSet(std::vector<std::pair<std::string, std::string>>{{name, value}});
-}
-
-}  // namespace
 
 SinkMetrics::SinkMetrics(const sluice::Context& ctx) {
   entries_sent =
@@ -23,7 +16,7 @@ SinkMetrics::SinkMetrics(const sluice::Context& ctx) {
     requests[s] =
         ctx.counter("sluice_loki_requests_total",
                     "Push requests by outcome: HTTP status class, or error when no answer came.",
-                    one_label("status", s));
+                    sluice::LabelSet{{"status", s}});
   }
   duration = ctx.histogram("sluice_loki_request_duration_seconds",
                            "Time from sending a push request to its answer.",
@@ -34,7 +27,7 @@ SinkMetrics::SinkMetrics(const sluice::Context& ctx) {
       ctx.counter("sluice_loki_retry_wait_seconds_total", "Time spent waiting before retries.");
   auto drop = [&](const char* reason) {
     return ctx.counter("sluice_loki_entries_dropped_total", "Entries not delivered, by reason.",
-                       one_label("reason", reason));
+                       sluice::LabelSet{{"reason", reason}});
   };
   line_too_long = drop("line_too_long");
   max_streams = drop("max_streams");
@@ -46,7 +39,7 @@ SinkMetrics::SinkMetrics(const sluice::Context& ctx) {
     rejections[r] =
         ctx.counter("sluice_loki_rejected_requests_total",
                     "Requests Loki refused for good (4xx but 429), by the reason its answer gives.",
-                    one_label("reason", r));
+                    sluice::LabelSet{{"reason", r}});
   }
   in_flight = ctx.gauge("sluice_loki_requests_in_flight", "Push requests awaiting an answer.");
   backoff = ctx.gauge("sluice_loki_backoff_seconds",
@@ -54,9 +47,9 @@ SinkMetrics::SinkMetrics(const sluice::Context& ctx) {
   lines_truncated = ctx.counter("sluice_loki_lines_truncated_total",
                                 "Lines cut to max_line_bytes (line_too_long: truncate).");
   for (const char* f : {"invalid_name", "long_name", "long_value", "too_many", "duplicate"}) {
-    label_fixes[f] =
-        ctx.counter("sluice_loki_label_fixes_total",
-                    "Labels changed or left out to meet Loki's rules.", one_label("fix", f));
+    label_fixes[f] = ctx.counter("sluice_loki_label_fixes_total",
+                                 "Labels changed or left out to meet Loki's rules.",
+                                 sluice::LabelSet{{"fix", f}});
   }
   active_streams =
       ctx.gauge("sluice_loki_active_streams", "Streams with an entry in the last 5 minutes.");

@@ -3,36 +3,10 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "sluice/label_names.hpp"
 #include "sluice/records.hpp"
 
 namespace loki_sink {
-namespace {
-
-bool name_char(char c, bool first) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-         (!first && c >= '0' && c <= '9');
-}
-
-}  // namespace
-
-bool make_valid_label_name(std::string& name) {
-  bool changed = false;
-  if (name.empty()) {
-    name.push_back('_');
-    return true;
-  }
-  if (name[0] >= '0' && name[0] <= '9') {
-    name.insert(name.begin(), '_');
-    changed = true;
-  }
-  for (size_t i = 0; i < name.size(); ++i) {
-    if (!name_char(name[i], i == 0)) {
-      name[i] = '_';
-      changed = true;
-    }
-  }
-  return changed;
-}
 
 void append_quoted(std::string_view value, std::string& out) {
   out += '"';
@@ -70,7 +44,7 @@ const std::string& StreamLabels::selector(const sluice_record_t& r, LabelFixes& 
     pairs_.emplace_back(name, value);
   }
   for (auto& [name, value] : pairs_) {
-    if (make_valid_label_name(name)) ++fixes.invalid_names;
+    if (sluice::make_valid_label_name(name)) ++fixes.invalid_names;
     if (name.size() > settings_.max_label_name_length) {
       name.resize(settings_.max_label_name_length);
       ++fixes.long_names;

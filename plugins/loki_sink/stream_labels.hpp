@@ -22,9 +22,6 @@ struct LabelFixes {
   size_t duplicates = 0;     // two names that became the same once made valid
 };
 
-// Prometheus and Loki label names: [a-zA-Z_][a-zA-Z0-9_]*. True if name was changed.
-bool make_valid_label_name(std::string& name);
-
 // A selector value in the quoting Loki parses (Go's string literal rules).
 void append_quoted(std::string_view value, std::string& out);
 

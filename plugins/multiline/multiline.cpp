@@ -33,7 +33,7 @@ Pairs copy(const sluice_label_t* labels, uint32_t count) {
 }
 
 sluice::LabelSet reason(const char* why) {
-  return sluice::LabelSet(Pairs{{"reason", why}});
+  return sluice::LabelSet{{"reason", why}};
 }
 
 // A record being joined: the first line's time, labels and metadata, and every line so far.

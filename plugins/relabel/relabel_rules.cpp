@@ -179,7 +179,7 @@ std::optional<Rule> read_rule(const sluice::Config& cfg, const RuleSettings& set
     if (rule.target_label.empty()) fail(nullptr, "'" + action + "' needs a target_label");
   };
   auto plain_target = [&] {
-    if (!rule.target_label.empty() && !sluice::plugins::valid_label_name(rule.target_label)) {
+    if (!rule.target_label.empty() && !sluice::is_valid_label_name(rule.target_label)) {
       fail("target_label", "'" + rule.target_label + "' is not a valid label name");
     }
   };
@@ -290,7 +290,7 @@ bool Relabeller::apply(Labels& labels) {
       case Action::replace: {
         if (!match(value_, rule.groups)) break;
         rule.target.expand(groups_, target_);
-        if (!sluice::plugins::valid_label_name(target_)) break;
+        if (!sluice::is_valid_label_name(target_)) break;
         rule.replacement.expand(groups_, result_);
         if (result_.empty()) {
           erase(labels, target_);
@@ -331,7 +331,7 @@ bool Relabeller::apply(Labels& labels) {
         for (const auto& [name, value] : labels) {
           if (!match(name, rule.replacement.max_group() + 1)) continue;
           rule.replacement.expand(groups_, result_);
-          if (sluice::plugins::valid_label_name(result_)) added.emplace_back(result_, value);
+          if (sluice::is_valid_label_name(result_)) added.emplace_back(result_, value);
         }
         for (const auto& [name, value] : added) set(labels, name, value);
         break;

@@ -347,7 +347,6 @@ TEST_CASE("the container filter applies name globs and labels", "[docker_source]
   ContainerFilter exclude{{}, {"db"}, {}, {"team=a"}};
   CHECK_FALSE(exclude.matches(web));
   CHECK_FALSE(exclude.matches(db));
-  CHECK(label_name("com.example.app-name") == "com_example_app_name");
 }
 
 TEST_CASE("the daemon's JSON answers are read, and bad ones named", "[docker_source]") {

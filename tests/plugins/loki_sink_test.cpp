@@ -1,10 +1,10 @@
-// loki_sink's parts without a server: URLs, label rules, backoff, Retry-After, 4xx reasons.
+// loki_sink's parts without a server: URLs, label rules, Retry-After, 4xx reasons.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
 
-#include "backoff.hpp"
 #include "rejection.hpp"
+#include "retry_after.hpp"
 #include "settings.hpp"
 #include "stream_labels.hpp"
 
@@ -37,21 +37,6 @@ TEST_CASE("Loki URLs are read with their push path, and bad ones named", "[loki]
   CHECK(error.find("65535") != std::string::npos);
 }
 
-TEST_CASE("label names are made valid as Loki requires", "[loki]") {
-  struct Case {
-    std::string in, out;
-    bool changed;
-  };
-  for (const auto& c :
-       {Case{"app", "app", false}, Case{"app.name", "app_name", true},
-        Case{"9lives", "_9lives", true}, Case{"a-b/c", "a_b_c", true},
-        Case{"_ok_9", "_ok_9", false}, Case{"", "_", true}, Case{"naïve", "na__ve", true}}) {
-    std::string name = c.in;
-    CHECK(make_valid_label_name(name) == c.changed);
-    CHECK(name == c.out);
-  }
-}
-
 TEST_CASE("selectors are sorted, quoted as LogQL reads them, and held to the limits", "[loki]") {
   Settings s;
   s.labels = {{"host", "web-1"}, {"app", "static"}};
@@ -78,20 +63,6 @@ TEST_CASE("selectors are sorted, quoted as LogQL reads them, and held to the lim
   sluice_record_t none{0, {"line", 4}, nullptr, 0, nullptr, 0};
   s.labels.clear();
   CHECK(labels.selector(none, fixes).empty());
-}
-
-TEST_CASE("backoff waits at least min, doubles its ceiling to max, and resets", "[loki]") {
-  Backoff b(100ms, 1000ms);
-  for (int i = 0; i < 50; ++i) {
-    auto ceiling = b.ceiling();
-    auto w = b.next();
-    CHECK(w >= 100ms);
-    CHECK(w <= ceiling);
-  }
-  CHECK(b.ceiling() == 1000ms);
-  b.reset();
-  CHECK(b.ceiling() == 100ms);
-  CHECK(b.next() == 100ms);
 }
 
 TEST_CASE("Retry-After is read as seconds or as an HTTP date", "[loki]") {

@@ -3,20 +3,11 @@
 #include <unordered_map>
 
 #include "lifecycle/quarantine.hpp"
+#include "observability/listing.hpp"
 #include "observability/logging.hpp"
 #include "runtime/graph.hpp"
 
 namespace sluice::core {
-
-namespace {
-
-std::string joined(const std::vector<std::string>& ids) {
-  std::string out;
-  for (const auto& id : ids) out += (out.empty() ? "" : ", ") + id;
-  return out.empty() ? "none" : out;
-}
-
-}  // namespace
 
 bool Graph::reload(PipelineConfig next, const PluginCatalog& catalog, Diagnostics& diags,
                    ReloadReport& report) {
@@ -45,8 +36,8 @@ bool Graph::reload(PipelineConfig next, const PluginCatalog& catalog, Diagnostic
     }
   }
   engine_logger()->info("reload: added [{}], removed [{}], changed [{}], kept [{}]",
-                        joined(report.added), joined(report.removed), joined(report.changed),
-                        joined(report.kept));
+                        comma_list(report.added, "none"), comma_list(report.removed, "none"),
+                        comma_list(report.changed, "none"), comma_list(report.kept, "none"));
   return true;
 }
 

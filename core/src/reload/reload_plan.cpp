@@ -1,5 +1,7 @@
 #include "reload/reload_plan.hpp"
 
+#include "observability/listing.hpp"
+
 #include <algorithm>
 #include <unordered_map>
 
@@ -10,9 +12,7 @@ namespace sluice::core {
 namespace {
 
 std::string listed(const std::vector<std::string>& ids) {
-  std::string out;
-  for (const auto& id : ids) out += (out.empty() ? "" : ", ") + id;
-  return "[" + out + "]";
+  return "[" + comma_list(ids) + "]";
 }
 
 // Why a node of the same id and type changes; empty when it does not.

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "observability/listing.hpp"
 #include "observability/logging.hpp"
 
 namespace sluice::core {
@@ -10,9 +11,7 @@ namespace {
 using clock = std::chrono::steady_clock;
 
 std::string ids(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return "[" + out + "]";
+  return "[" + comma_list(v) + "]";
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "lifecycle/deadlines.hpp"
+#include "observability/listing.hpp"
 #include "observability/logging.hpp"
 #include "runtime/config_access.hpp"
 
@@ -21,14 +22,6 @@ const char* to_string(InstanceState s) {
   }
   return "?";
 }
-
-namespace {
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-}  // namespace
 
 PluginInstance::PluginInstance(std::shared_ptr<const PluginLibrary> library,
                                InstanceSettings settings, Metrics& metrics)
@@ -113,7 +106,7 @@ StopReport PluginInstance::stop() {
   if (!report.met_deadline) {
     record_violation("stop_deadline",
                      "threads still running " + std::to_string(settings_.stop_deadline.count()) +
-                         " ms after stop: " + join(report.late_threads) +
+                         " ms after stop: " + comma_list(report.late_threads) +
                          " (ledger: " + std::to_string(report.spawned) + " spawned, " +
                          std::to_string(report.joined) + " joined)");
   } else if (state_ != InstanceState::violated && state_ != InstanceState::failed) {

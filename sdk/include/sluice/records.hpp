@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -12,6 +13,13 @@
 #include "sluice/config.hpp"
 
 namespace sluice {
+
+// Now, as a record's timestamp: nanoseconds since the Unix epoch on the wall clock.
+inline int64_t wall_clock_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // A sorted set of labels with stable storage, shared by every record that carries it.
 class LabelSet {

@@ -1,17 +1,10 @@
-#include "backoff.hpp"
+#include "retry_after.hpp"
 
 #include <algorithm>
 #include <ctime>
 #include <string>
 
 namespace loki_sink {
-
-milliseconds Backoff::next() {
-  std::uniform_int_distribution<int64_t> pick(min_.count(), std::max(min_, ceiling_).count());
-  milliseconds wait(pick(random_));
-  ceiling_ = std::min(max_, ceiling_ * 2);
-  return wait;
-}
 
 std::optional<milliseconds> parse_retry_after(std::string_view value,
                                               std::chrono::system_clock::time_point now) {
