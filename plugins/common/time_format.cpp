@@ -149,12 +149,14 @@ std::string expand(std::string_view spec) {
   return out;
 }
 
+bool in_calendar(const Fields& f) {
+  return f.month >= 1 && f.month <= 12 && f.day >= 1 && f.day <= 31 && f.hour <= 23 &&
+         f.minute <= 59 && f.second <= 60;
+}
+
 std::optional<int64_t> to_ns(const Fields& f) {
   if (f.epoch) return epoch_ns(0, *f.epoch, f.nanos);
-  if (f.month < 1 || f.month > 12 || f.day < 1 || f.day > 31 || f.hour > 23 || f.minute > 59 ||
-      f.second > 60) {
-    return std::nullopt;
-  }
+  if (!in_calendar(f)) return std::nullopt;
   int64_t days = days_from_civil(f.year, static_cast<int>(f.month), static_cast<int>(f.day));
   return epoch_ns(days, f.hour * 3600 + f.minute * 60 + f.second - f.offset, f.nanos);
 }
@@ -180,11 +182,10 @@ std::optional<int64_t> read_layout(std::string_view layout, std::string_view tex
   return to_ns(f);
 }
 
-// RFC 3339 as logs write it: 'T', 't' or a space between date and time, any fraction, and a
-// zone of Z or an offset.
-std::optional<int64_t> read_rfc3339(std::string_view text) {
+// RFC 3339's fields, as logs write it: 'T', 't' or a space between date and time, any
+// fraction, and a zone of Z or an offset.
+bool read_rfc3339(std::string_view text, Fields& f) {
   Cursor c{text};
-  Fields f;
   auto sep = [&c](char want) {
     if (c.peek() != want) return false;
     ++c.at;
@@ -192,20 +193,19 @@ std::optional<int64_t> read_rfc3339(std::string_view text) {
   };
   if (!c.number(4, 4, f.year) || !sep('-') || !c.number(2, 2, f.month) || !sep('-') ||
       !c.number(2, 2, f.day)) {
-    return std::nullopt;
+    return false;
   }
-  if (c.peek() != 'T' && c.peek() != 't' && c.peek() != ' ') return std::nullopt;
+  if (c.peek() != 'T' && c.peek() != 't' && c.peek() != ' ') return false;
   ++c.at;
   if (!c.number(2, 2, f.hour) || !sep(':') || !c.number(2, 2, f.minute) || !sep(':') ||
       !c.number(2, 2, f.second)) {
-    return std::nullopt;
+    return false;
   }
   if (c.peek() == '.' || c.peek() == ',') {
     ++c.at;
-    if (!c.fraction(f.nanos)) return std::nullopt;
+    if (!c.fraction(f.nanos)) return false;
   }
-  if (!c.zone(f.offset) || !c.done()) return std::nullopt;
-  return to_ns(f);
+  return c.zone(f.offset) && c.done();
 }
 
 // A decimal number of units (an integer, or with a fraction), as nanoseconds.
@@ -242,6 +242,15 @@ std::optional<int64_t> read_unix(std::string_view text, int64_t ns_per_unit) {
 }
 
 }  // namespace
+
+std::optional<int64_t> parse_rfc3339_ns(std::string_view text, bool* out_of_range) {
+  if (out_of_range != nullptr) *out_of_range = false;
+  Fields f;
+  if (!read_rfc3339(text, f)) return std::nullopt;
+  auto ns = to_ns(f);
+  if (!ns && out_of_range != nullptr) *out_of_range = in_calendar(f);
+  return ns;
+}
 
 // Howard Hinnant's algorithm.
 int64_t days_from_civil(int64_t y, int m, int d) {
@@ -293,7 +302,7 @@ std::optional<int64_t> TimeFormat::read(std::string_view text) const {
     case Kind::unix_ms: return read_unix(text, 1'000'000);
     case Kind::unix_us: return read_unix(text, 1'000);
     case Kind::unix_ns: return read_unix(text, 1);
-    case Kind::layout: return layout_.empty() ? read_rfc3339(text) : read_layout(layout_, text);
+    case Kind::layout: return layout_.empty() ? parse_rfc3339_ns(text) : read_layout(layout_, text);
   }
   return std::nullopt;
 }

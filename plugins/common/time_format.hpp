@@ -16,6 +16,13 @@ int64_t days_from_civil(int64_t year, int month, int day);
 // and is a bad time, never a wrapped-around one.
 std::optional<int64_t> epoch_ns(int64_t days, int64_t seconds, int64_t nanos);
 
+// RFC 3339 as logs write it ("2026-11-23T23:01:32.278091305Z"): 'T', 't' or a space between
+// date and time, any number of fraction digits ('.' or ','), and Z or an offset (+hh:mm,
+// +hhmm, +hh), as nanoseconds since the Unix epoch; nullopt when it is not such a time. A
+// time well formed but outside what int64 nanoseconds hold (Go's zero time, year 9999) is
+// nullopt too, with *out_of_range set.
+std::optional<int64_t> parse_rfc3339_ns(std::string_view text, bool* out_of_range = nullptr);
+
 class TimeFormat {
  public:
   // rfc3339, unix, unix_ms, unix_us, unix_ns, or a strftime-like layout such as

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <optional>
 
-#include "timestamp.hpp"
+#include "time_format.hpp"
 
 namespace docker_source {
 namespace {
@@ -136,7 +136,7 @@ void LogDecoder::message(Stream stream, std::string_view msg) {
   std::optional<int64_t> parsed;
   bool out_of_range = false;
   if (space != std::string_view::npos && space < max_prefix_bytes) {
-    parsed = parse_rfc3339_ns(msg.substr(0, space), &out_of_range);
+    parsed = sluice::plugins::parse_rfc3339_ns(msg.substr(0, space), &out_of_range);
   }
   if (parsed) {
     ts = *parsed;

@@ -6,6 +6,7 @@
 
 #include "time_format.hpp"
 
+using sluice::plugins::parse_rfc3339_ns;
 using sluice::plugins::TimeFormat;
 
 namespace {
@@ -63,4 +64,35 @@ TEST_CASE("layouts refuse %s and %Y times outside the range", "[time_format]") {
   CHECK(layout.read("2026-12-02 15:04:05") == INT64_C(1796223845000000000));
   CHECK_FALSE(layout.read("0001-01-01 00:00:00"));
   CHECK_FALSE(layout.read("2263-01-01 00:00:00"));
+}
+
+TEST_CASE("RFC 3339 reads to nanoseconds, with offsets, short fractions and its limits",
+          "[time_format]") {
+  CHECK(parse_rfc3339_ns("2026-11-23T23:01:32.278091305Z") == INT64_C(1795474892278091305));
+  CHECK(parse_rfc3339_ns("1970-01-01T00:00:00Z") == 0);
+  CHECK(parse_rfc3339_ns("1970-01-01T00:00:01.5Z") == 1500000000);
+  CHECK(parse_rfc3339_ns("1970-01-01T01:00:00+01:00") == 0);
+  CHECK(parse_rfc3339_ns("2026-11-23T23:01:32.2780913051234Z") ==
+        INT64_C(1795474892278091305));  // beyond 9 digits
+  // As logs write it too: a space for the T, a comma for the point, an offset without colon.
+  CHECK(parse_rfc3339_ns("1970-01-01 00:00:01,5Z") == 1500000000);
+  CHECK(parse_rfc3339_ns("1970-01-01T01:00:00+0100") == 0);
+  bool out_of_range = true;
+  CHECK_FALSE(parse_rfc3339_ns("2026-13-23T23:01:32Z", &out_of_range));  // not a date at all
+  CHECK_FALSE(out_of_range);
+  CHECK_FALSE(parse_rfc3339_ns("2026-11-23T23:01:32"));
+  CHECK_FALSE(parse_rfc3339_ns("garbage"));
+  // Well formed, but not int64 nanoseconds: never a wrapped-around time.
+  CHECK_FALSE(parse_rfc3339_ns("0001-01-01T00:00:00Z", &out_of_range));  // Go's zero time
+  CHECK(out_of_range);
+  CHECK_FALSE(parse_rfc3339_ns("9999-12-31T23:59:59Z", &out_of_range));
+  CHECK(out_of_range);
+  CHECK_FALSE(parse_rfc3339_ns("1677-09-21T00:12:43Z", &out_of_range));
+  CHECK(out_of_range);
+  CHECK(parse_rfc3339_ns("2262-04-11T23:47:16.854775807Z", &out_of_range) ==
+        INT64_C(9223372036854775807));
+  CHECK_FALSE(out_of_range);
+  CHECK(parse_rfc3339_ns("1677-09-21T00:12:43.145224192Z") == INT64_MIN);
+  CHECK_FALSE(parse_rfc3339_ns("garbage", &out_of_range));
+  CHECK_FALSE(out_of_range);
 }
