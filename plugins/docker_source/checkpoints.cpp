@@ -9,21 +9,16 @@ namespace docker_source {
 namespace {
 
 constexpr const char* file_name = "checkpoints";
-constexpr const char* header =
-    "# sluice docker_source checkpoints v1: id stdout_ts n stderr_ts n\n";
+constexpr sluice::StateFileFormat format{"docker_source checkpoints", 1,
+                                         "id stdout_ts n stderr_ts n"};
 
 }  // namespace
 
-std::vector<std::pair<std::string, Position>> parse_checkpoints(
-    std::string_view rest, const std::string& where, std::vector<std::string>* problems) {
+std::optional<std::vector<std::pair<std::string, Position>>> parse_checkpoints(
+    std::string_view text, const std::string& where, std::vector<std::string>* problems,
+    std::string* error) {
   std::vector<std::pair<std::string, Position>> out;
-  size_t line_no = 0;
-  while (!rest.empty()) {
-    ++line_no;
-    size_t nl = rest.find('\n');
-    std::string_view line = rest.substr(0, nl);
-    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
-    if (line.empty() || line[0] == '#') continue;
+  auto entry = [&](std::string_view line, size_t line_no) {
     size_t space = line.find(' ');
     Position p;
     if (space == 0 || space == std::string_view::npos ||
@@ -31,15 +26,16 @@ std::vector<std::pair<std::string, Position>> parse_checkpoints(
       if (problems) {
         problems->push_back(where + ":" + std::to_string(line_no) + ": not a checkpoint, skipped");
       }
-      continue;
+      return;
     }
     out.emplace_back(std::string(line.substr(0, space)), p);
-  }
+  };
+  if (!sluice::read_state_entries(text, format, where, entry, error)) return std::nullopt;
   return out;
 }
 
 std::string format_checkpoints(const std::map<std::string, Position>& positions) {
-  std::string text = header;
+  std::string text = format.header();
   for (const auto& [id, position] : positions) {
     text += id;
     text += ' ';
@@ -49,15 +45,21 @@ std::string format_checkpoints(const std::map<std::string, Position>& positions)
   return text;
 }
 
-void Checkpoints::load(const std::string& dir, std::vector<std::string>* problems) {
-  std::string error;
-  auto text = sluice::read_state_file(dir, file_name, &error);
-  if (!error.empty() && problems) problems->push_back(error);
-  if (!text) return;
-  for (auto& [id, p] : parse_checkpoints(*text, dir + "/" + file_name, problems))
-    positions_.restore(id, p);
+bool Checkpoints::load(const std::string& dir, std::vector<std::string>* problems,
+                       std::string* error) {
+  std::string unreadable;
+  auto text = sluice::read_state_file(dir, file_name, &unreadable);
+  if (!unreadable.empty() && problems) problems->push_back(unreadable);
+  if (!text) return true;
+  auto entries = parse_checkpoints(*text, dir + "/" + file_name, problems, error);
   std::lock_guard lock(save_mutex_);
+  if (!entries) {
+    refused_ = true;
+    return false;
+  }
+  for (auto& [id, p] : *entries) positions_.restore(id, p);
   saved_version_ = positions_.version();
+  return true;
 }
 
 void Checkpoints::prune(const std::vector<std::string>& alive) {
@@ -68,7 +70,7 @@ void Checkpoints::prune(const std::vector<std::string>& alive) {
 bool Checkpoints::save(const std::string& dir, std::string* error) {
   std::lock_guard lock(save_mutex_);
   const uint64_t version = positions_.version();
-  if (version == saved_version_) return true;
+  if (version == saved_version_ || refused_) return true;
   if (!sluice::write_state_file(dir, file_name, format_checkpoints(positions_.snapshot()), error))
     return false;
   saved_version_ = version;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,16 +21,19 @@
 namespace docker_source {
 
 // The checkpoint file's text, and back: each container's id and position. A malformed
-// line is skipped and named (where:line) in *problems.
-std::vector<std::pair<std::string, Position>> parse_checkpoints(std::string_view text,
-                                                                const std::string& where,
-                                                                std::vector<std::string>* problems);
+// line is skipped and named (where:line) in *problems; a file of another version is refused
+// whole: nullopt, and *error says why.
+std::optional<std::vector<std::pair<std::string, Position>>> parse_checkpoints(
+    std::string_view text, const std::string& where, std::vector<std::string>* problems,
+    std::string* error);
 std::string format_checkpoints(const std::map<std::string, Position>& positions);
 
 class Checkpoints {
  public:
-  // Reads dir's checkpoint file; a malformed line is skipped and named in *problems.
-  void load(const std::string& dir, std::vector<std::string>* problems);
+  // Reads dir's checkpoint file; a malformed line is skipped and named in *problems. False
+  // when the file is of a version this build does not read (*error): it is then never
+  // saved over.
+  bool load(const std::string& dir, std::vector<std::string>* problems, std::string* error);
   std::map<std::string, Position> snapshot() const { return positions_.snapshot(); }
   bool find(const std::string& id, Position& out) const { return positions_.committed(id, out); }
 
@@ -55,6 +59,7 @@ class Checkpoints {
   sluice::AcknowledgedPositions<std::string, Position> positions_;
   std::mutex save_mutex_;
   uint64_t saved_version_ = 0;
+  bool refused_ = false;
 };
 
 }  // namespace docker_source

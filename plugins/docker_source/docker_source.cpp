@@ -37,8 +37,13 @@ class DockerSource final : public sluice::Source {
 
   bool start() override {
     std::vector<std::string> problems;
-    checkpoints_.load(ctx_.state_dir(), &problems);
+    std::string refused;
+    bool loaded = checkpoints_.load(ctx_.state_dir(), &problems, &refused);
     for (const auto& p : problems) ctx_.warn(p);
+    if (!loaded) {
+      ctx_.error(refused);
+      return false;
+    }
     handoff_.reopen();
     // Checkpoints are saved by a thread of their own: the emitting thread may wait a long
     // time for room downstream while acknowledgements keep coming.

@@ -35,6 +35,10 @@ class FileSource final : public sluice::Source {
 
   bool start() override {
     tailer_ = std::make_unique<Tailer>(ctx_, settings_, metrics_, positions_, next_cookie_);
+    if (!tailer_->load()) {
+      tailer_.reset();  // nothing read, so nothing to save over the file it refused
+      return false;
+    }
     // Positions are saved by a thread of their own: the reading thread may wait a long time
     // for room downstream while acknowledgements keep coming.
     return ctx_.spawn("file-tail", [this](sluice::StopToken stop) { tailer_->run(stop); }) &&

@@ -9,8 +9,8 @@ namespace file_source {
 namespace {
 
 constexpr const char* file_name = "positions";
-constexpr const char* header =
-    "# sluice file_source positions v1: dev ino head_len head_hash offset seen_unix path\n";
+constexpr sluice::StateFileFormat format{"file_source positions", 1,
+                                         "dev ino head_len head_hash offset seen_unix path"};
 
 template <class T>
 bool number(std::string_view& rest, T& out) {
@@ -22,16 +22,12 @@ bool number(std::string_view& rest, T& out) {
 
 }  // namespace
 
-std::map<FileKey, SavedPosition> parse_positions(std::string_view rest, const std::string& where,
-                                                 std::vector<std::string>* problems) {
+std::optional<std::map<FileKey, SavedPosition>> parse_positions(std::string_view text,
+                                                                const std::string& where,
+                                                                std::vector<std::string>* problems,
+                                                                std::string* error) {
   std::map<FileKey, SavedPosition> out;
-  size_t line_no = 0;
-  while (!rest.empty()) {
-    ++line_no;
-    size_t nl = rest.find('\n');
-    std::string_view line = rest.substr(0, nl);
-    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
-    if (line.empty() || line[0] == '#') continue;
+  auto entry = [&](std::string_view line, size_t line_no) {
     FileKey key;
     SavedPosition p;
     if (number(line, key.dev) && number(line, key.ino) && number(line, p.position.head.len) &&
@@ -42,12 +38,13 @@ std::map<FileKey, SavedPosition> parse_positions(std::string_view rest, const st
     } else if (problems) {
       problems->push_back(where + ":" + std::to_string(line_no) + ": not a position, skipped");
     }
-  }
+  };
+  if (!sluice::read_state_entries(text, format, where, entry, error)) return std::nullopt;
   return out;
 }
 
 std::string format_positions(const std::map<FileKey, SavedPosition>& positions) {
-  std::string text = header;
+  std::string text = format.header();
   for (const auto& [key, p] : positions) {
     // A newline in a path would end the entry early: such a path is not kept.
     if (p.position.path.find('\n') != std::string::npos) continue;
@@ -59,13 +56,14 @@ std::string format_positions(const std::map<FileKey, SavedPosition>& positions) 
   return text;
 }
 
-std::map<FileKey, SavedPosition> load_positions(const std::string& dir,
-                                                std::vector<std::string>* problems) {
-  std::string error;
-  auto text = sluice::read_state_file(dir, file_name, &error);
-  if (!error.empty() && problems) problems->push_back(error);
-  if (!text) return {};
-  return parse_positions(*text, dir + "/" + file_name, problems);
+std::optional<std::map<FileKey, SavedPosition>> load_positions(const std::string& dir,
+                                                               std::vector<std::string>* problems,
+                                                               std::string* error) {
+  std::string unreadable;
+  auto text = sluice::read_state_file(dir, file_name, &unreadable);
+  if (!unreadable.empty() && problems) problems->push_back(unreadable);
+  if (!text) return std::map<FileKey, SavedPosition>{};
+  return parse_positions(*text, dir + "/" + file_name, problems, error);
 }
 
 bool save_positions(const std::string& dir, const std::map<FileKey, SavedPosition>& positions,

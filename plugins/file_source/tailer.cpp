@@ -103,7 +103,6 @@ void Tailer::run(const sluice::StopToken& stop) {
                 "): polling every poll_interval instead");
     }
   }
-  load();
   auto next_scan = clock::now();
   auto next_check = next_scan + settings_.poll_interval;
   auto next_lag = next_scan;
@@ -149,15 +148,23 @@ void Tailer::run(const sluice::StopToken& stop) {
   stop_ = nullptr;
 }
 
-void Tailer::load() {
+bool Tailer::load() {
   std::vector<std::string> problems;
+  std::string refused;
   std::lock_guard lock(save_mutex_);
-  saved_ = load_positions(ctx_.state_dir(), &problems);
+  auto loaded = load_positions(ctx_.state_dir(), &problems, &refused);
   for (const auto& p : problems) {
     ctx_.warn(p);
     metrics_.state_errors.add();
   }
+  if (!loaded) {
+    ctx_.error(refused);
+    metrics_.state_errors.add();
+    return false;
+  }
+  saved_ = std::move(*loaded);
   for (const auto& [key, p] : saved_) positions_.restore(key, p.position);
+  return true;
 }
 
 void Tailer::scan() {

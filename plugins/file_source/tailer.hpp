@@ -35,6 +35,9 @@ class Tailer {
   Tailer(const sluice::Context& ctx, const Settings& settings, const Metrics& metrics,
          Positions& positions, std::atomic<uint64_t>& next_cookie);
   ~Tailer();
+  // Reads the saved positions, before run. False when the positions file is of a version
+  // this build does not read: the source must not start (and so never overwrites it).
+  bool load();
   void run(const sluice::StopToken& stop);
   // Writes the committed positions if they moved; safe from another thread, so that saves
   // go on while the reading thread waits for room downstream.
@@ -43,7 +46,6 @@ class Tailer {
  private:
   using clock = std::chrono::steady_clock;
 
-  void load();
   void scan();
   void open(const std::string& path);
   void recover_rotated();

@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -286,7 +288,7 @@ TEST_CASE("checkpoints advance only past batches acknowledged in order", "[docke
   REQUIRE(cp.save(dir.string(), &error));
   Checkpoints loaded;
   std::vector<std::string> problems;
-  loaded.load(dir.string(), &problems);
+  REQUIRE(loaded.load(dir.string(), &problems, &error));
   CHECK(problems.empty());
   CHECK(loaded.snapshot() == cp.snapshot());
 
@@ -302,10 +304,28 @@ TEST_CASE("checkpoints advance only past batches acknowledged in order", "[docke
     std::fclose(f);
   }
   Checkpoints damaged;
-  damaged.load(dir.string(), &problems);
+  REQUIRE(damaged.load(dir.string(), &problems, &error));
   REQUIRE(problems.size() == 1);
   CHECK(problems[0].find("checkpoints:") != std::string::npos);
   CHECK(damaged.snapshot().size() == 2);
+
+  // A file of another version is refused whole, and never saved over.
+  const std::string newer = "# sluice docker_source checkpoints v2: id what\naaa 1\n";
+  {
+    std::FILE* f = std::fopen((dir / "checkpoints").c_str(), "w");
+    std::fputs(newer.c_str(), f);
+    std::fclose(f);
+  }
+  Checkpoints refused;
+  problems.clear();
+  CHECK_FALSE(refused.load(dir.string(), &problems, &error));
+  CHECK(error.find("version 2 of docker_source checkpoints") != std::string::npos);
+  refused.sent(1, {{"aaa", p2}});
+  refused.acknowledged(1);
+  REQUIRE(refused.save(dir.string(), &error));
+  std::ifstream in(dir / "checkpoints");
+  CHECK(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()) ==
+        newer);
   std::filesystem::remove_all(dir);
 }
 

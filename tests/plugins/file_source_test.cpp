@@ -3,8 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -152,7 +155,7 @@ TEST_CASE("positions survive a round trip, and a damaged line is named", "[file_
   std::string error;
   REQUIRE(save_positions(d.path.string(), positions, &error));
   std::vector<std::string> problems;
-  auto loaded = load_positions(d.path.string(), &problems);
+  auto loaded = *load_positions(d.path.string(), &problems, &error);
   CHECK(problems.empty());
   REQUIRE(loaded.size() == 2);
   CHECK(loaded[{1, 2}].position.path == "/var/log/with space.log");
@@ -163,10 +166,38 @@ TEST_CASE("positions survive a round trip, and a damaged line is named", "[file_
     std::fputs("garbage here\n", f);
     std::fclose(f);
   }
-  loaded = load_positions(d.path.string(), &problems);
+  loaded = *load_positions(d.path.string(), &problems, &error);
   CHECK(loaded.size() == 2);
   REQUIRE(problems.size() == 1);
   CHECK(problems[0].find("positions:") != std::string::npos);
+}
+
+TEST_CASE("a positions file of another version is refused whole, and never written over",
+          "[file_source]") {
+  Dir d;
+  const std::string newer = "# sluice file_source positions v2: something else\n1 2 3\n";
+  d.file("positions", newer);
+  std::vector<std::string> problems;
+  std::string error;
+  CHECK_FALSE(load_positions(d.path.string(), &problems, &error));
+  CHECK(error.find("positions: version 2 of file_source positions") != std::string::npos);
+  CHECK(error.find("reads version 1 only") != std::string::npos);
+
+  // The source does not start, says why, and leaves the file as it was.
+  sluice::testing::FakeHost host(sluice_plugin_entry(SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR));
+  host.set_state_dir(d.path.string());
+  REQUIRE(
+      host.create({{"include", sluice::testing::FakeConfig::List{(d.path / "*.log").string()}}}));
+  CHECK_FALSE(host.start());
+  auto logs = host.logs();
+  CHECK(std::any_of(logs.begin(), logs.end(), [](const std::string& l) {
+    return l.find("version 2 of file_source positions") != std::string::npos;
+  }));
+  host.stop();
+  host.destroy();
+  std::ifstream in(d.path / "positions");
+  std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(kept == newer);
 }
 
 TEST_CASE("file_source refuses a bad configuration with the key named", "[file_source]") {
