@@ -12,7 +12,6 @@
 #include <thread>
 
 #include "cli/arguments.hpp"
-#include "config/duration.hpp"
 #include "config/pipeline_config.hpp"
 #include "engine.hpp"
 #include "lifecycle/conformance.hpp"
@@ -20,6 +19,7 @@
 #include "plugins/plugin_catalog.hpp"
 #include "plugins/plugin_description.hpp"
 #include "reload/reloader.hpp"
+#include "sluice/scalars.hpp"
 #include "version.hpp"
 
 namespace {
@@ -229,14 +229,14 @@ int cmd_plugin_check(const cli::Arguments& a) {
   core::ConformanceOptions options;
   options.library = a.library;
   options.cycles = a.cycles;
-  auto run_for = core::parse_duration(a.run_for);
-  auto stop_deadline = core::parse_duration(a.stop_deadline);
+  auto run_for = scalars::duration_ms(a.run_for);
+  auto stop_deadline = scalars::duration_ms(a.stop_deadline);
   if (!run_for || !stop_deadline) {
     std::cerr << "sluice: --run-for and --stop-deadline take durations such as 100ms or 5s\n";
     return exit_usage;
   }
-  options.run_for = *run_for;
-  options.stop_deadline = *stop_deadline;
+  options.run_for = std::chrono::milliseconds(*run_for);
+  options.stop_deadline = std::chrono::milliseconds(*stop_deadline);
   if (!a.config.empty()) {
     try {
       options.config = YAML::LoadFile(a.config);

@@ -1,11 +1,6 @@
 #include "config/yaml_access.hpp"
 
-#include <cerrno>
-#include <cmath>
-#include <cstdint>
-#include <cstdlib>
-
-#include "config/duration.hpp"
+#include "sluice/scalars.hpp"
 
 namespace sluice::core {
 
@@ -45,72 +40,44 @@ std::optional<std::string> YamlReader::string(const YAML::Node& n, const std::st
   return n.Scalar();
 }
 
-std::optional<int64_t> YamlReader::integer(const YAML::Node& n, const std::string& path) const {
+namespace {
+
+// One scalar through one of the SDK's readers, or an error naming what was expected.
+template <class Read>
+auto read_scalar(const YamlReader& reader, const YAML::Node& n, const std::string& path, Read read,
+                 const char* expected) -> decltype(read(std::string())) {
   if (n.IsScalar()) {
-    const std::string& s = n.Scalar();
-    errno = 0;
-    char* end = nullptr;
-    long long v = std::strtoll(s.c_str(), &end, 10);
-    if (!s.empty() && *end == '\0' && errno == 0) return static_cast<int64_t>(v);
+    if (auto v = read(n.Scalar())) return v;
   }
-  error(n, path, "expected an integer, got " + describe(n));
+  reader.error(n, path, std::string("expected ") + expected + ", got " + describe(n));
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<int64_t> YamlReader::integer(const YAML::Node& n, const std::string& path) const {
+  return read_scalar(*this, n, path, scalars::integer, scalars::expected_integer);
 }
 
 std::optional<int64_t> YamlReader::bytes(const YAML::Node& n, const std::string& path) const {
-  if (n.IsScalar()) {
-    const std::string& s = n.Scalar();
-    errno = 0;
-    char* end = nullptr;
-    long long v = std::strtoll(s.c_str(), &end, 10);
-    std::string unit(end);
-    while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
-    int shift = -1;
-    if (unit.empty() || unit == "B") {
-      shift = 0;
-    } else if (unit == "KiB") {
-      shift = 10;
-    } else if (unit == "MiB") {
-      shift = 20;
-    } else if (unit == "GiB") {
-      shift = 30;
-    }
-    if (end != s.c_str() && errno == 0 && shift >= 0 && v >= 0 && v <= (INT64_MAX >> shift))
-      return static_cast<int64_t>(v) << shift;
-  }
-  error(n, path,
-        "expected a size in bytes (such as 1048576, 512KiB, 64MiB or 1GiB), got " + describe(n));
-  return std::nullopt;
+  return read_scalar(*this, n, path, scalars::bytes, scalars::expected_bytes);
 }
 
 std::optional<double> YamlReader::number(const YAML::Node& n, const std::string& path) const {
-  if (n.IsScalar()) {
-    const std::string& s = n.Scalar();
-    char* end = nullptr;
-    double v = std::strtod(s.c_str(), &end);
-    if (!s.empty() && *end == '\0' && std::isfinite(v)) return v;
-  }
-  error(n, path, "expected a number, got " + describe(n));
-  return std::nullopt;
+  return read_scalar(*this, n, path, scalars::number, scalars::expected_number);
 }
 
 std::optional<bool> YamlReader::boolean(const YAML::Node& n, const std::string& path) const {
-  if (n.IsScalar()) {
-    const std::string& s = n.Scalar();
-    if (s == "true" || s == "True" || s == "yes" || s == "on") return true;
-    if (s == "false" || s == "False" || s == "no" || s == "off") return false;
-  }
-  error(n, path, "expected true or false, got " + describe(n));
-  return std::nullopt;
+  return read_scalar(
+      *this, n, path, [](const std::string& s) { return scalars::boolean(s); },
+      scalars::expected_boolean);
 }
 
 std::optional<std::chrono::milliseconds> YamlReader::duration(const YAML::Node& n,
                                                               const std::string& path) const {
-  if (n.IsScalar()) {
-    if (auto d = parse_duration(n.Scalar())) return d;
-  }
-  error(n, path, "expected a duration such as 500ms, 5s or 2m, got " + describe(n));
-  return std::nullopt;
+  auto ms = read_scalar(*this, n, path, scalars::duration_ms, scalars::expected_duration);
+  if (!ms) return std::nullopt;
+  return std::chrono::milliseconds(*ms);
 }
 
 std::optional<std::vector<std::string>> YamlReader::strings(const YAML::Node& n,

@@ -2,7 +2,6 @@
 // objects and forwards. Nothing here may throw across the ABI.
 #include <exception>
 
-#include "config/duration.hpp"
 #include "runtime/config_access.hpp"
 #include "runtime/plugin_instance.hpp"
 

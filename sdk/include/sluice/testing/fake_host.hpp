@@ -1,10 +1,15 @@
 // A stand-in for the engine, for unit-testing a plugin without it: the same C host services,
-// kept in memory. Header-only, like the rest of the SDK.
+// kept in memory, with the engine's rules for reading config values and a real stop
+// descriptor. Header-only, like the rest of the SDK. Its config tree is in fake_config.hpp,
+// its records and batches in fake_records.hpp.
 //
 //   sluice::testing::FakeHost host(sluice_plugin_entry(SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR));
 //   REQUIRE(host.create({{"pattern", "error"}}));
 //   auto out = host.process({{"an error"}, {"fine"}});
 #pragma once
+
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -19,58 +24,13 @@
 #include <string>
 #include <thread>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "sluice/abi.h"
+#include "sluice/testing/fake_config.hpp"
+#include "sluice/testing/fake_records.hpp"
 
 namespace sluice::testing {
-
-// A config tree: each key holds a scalar (as text, like YAML), a list, a nested mapping, or
-// a list of mappings.
-class FakeConfig {
- public:
-  struct Value;
-  using List = std::vector<std::string>;
-  using Maps = std::vector<FakeConfig>;
-  using Entries = std::vector<std::pair<std::string, Value>>;
-  struct Value {
-    Value(const char* s) : v(std::string(s)) {}
-    Value(std::string s) : v(std::move(s)) {}
-    Value(int64_t n) : v(std::to_string(n)) {}
-    Value(int n) : v(std::to_string(n)) {}
-    Value(double d) : v(std::to_string(d)) {}
-    Value(bool b) : v(std::string(b ? "true" : "false")) {}
-    Value(List l) : v(std::move(l)) {}
-    Value(FakeConfig m) : v(std::make_shared<FakeConfig>(std::move(m))) {}
-    Value(Maps m) : v(std::make_shared<Maps>(std::move(m))) {}
-    std::variant<std::string, List, std::shared_ptr<FakeConfig>, std::shared_ptr<Maps>> v;
-  };
-  FakeConfig() = default;
-  FakeConfig(std::initializer_list<std::pair<std::string, Value>> entries)
-      : entries_(entries.begin(), entries.end()) {}
-  const Value* find(const std::string& key) const {
-    for (const auto& [k, v] : entries_) {
-      if (k == key) return &v;
-    }
-    return nullptr;
-  }
-  const Entries& entries() const { return entries_; }
-  // One more key, for a config built piece by piece.
-  void add(std::string key, Value value) {
-    entries_.emplace_back(std::move(key), std::move(value));
-  }
-
- private:
-  Entries entries_;
-};
-
-struct FakeRecord {
-  std::string line;
-  std::vector<std::pair<std::string, std::string>> labels;
-  int64_t timestamp_ns = 0;
-  std::vector<std::pair<std::string, std::string>> metadata;
-};
 
 class FakeHost {
  public:
@@ -88,19 +48,8 @@ class FakeHost {
     api_.callback_buffer_free = &cb_buffer_free;
     api_.callback_take = &cb_take;
     api_.callback_finish = &cb_finish;
-    api_.callback_batch_records = &cb_batch_records;
-    api_.callback_batch_keep = &cb_batch_keep;
-    api_.callback_batch_replace = &cb_batch_replace;
-    api_.callback_config_string = &cb_config_string;
-    api_.callback_config_int = &cb_config_int;
-    api_.callback_config_double = &cb_config_double;
-    api_.callback_config_bool = &cb_config_bool;
-    api_.callback_config_duration_ms = &cb_config_duration_ms;
-    api_.callback_config_list_item = &cb_config_list_item;
-    api_.callback_config_map_item = &cb_config_map_item;
-    api_.callback_config_child = &cb_config_child;
-    api_.callback_config_error = &cb_config_error;
-    api_.callback_config_list_child = &cb_config_list_child;
+    detail::FakeBatch::install(api_);
+    detail::FakeConfigNode::install(api_);
     api_.callback_batch_hold = &cb_batch_hold;
     api_.callback_hold_attach = &cb_hold_attach;
     api_.callback_hold_release = &cb_hold_release;
@@ -112,6 +61,7 @@ class FakeHost {
   ~FakeHost() {
     stop();
     destroy();
+    if (stop_fd_ >= 0) ::close(stop_fd_);
     std::lock_guard owners(hold_owner_mutex_);
     for (const auto& h : holds_) hold_owner_.erase(h.get());
   }
@@ -133,9 +83,8 @@ class FakeHost {
 
   // Configuration. Returns false when the plugin reported errors (see config_errors()).
   bool create(FakeConfig config) {
-    config_ = std::make_unique<Cfg>(this, std::move(config), "");
-    sluice_status_t s =
-        d_.on_create(&api_, ctx(), reinterpret_cast<sluice_config_host_ptr>(config_.get()), &self_);
+    config_ = std::make_unique<detail::FakeConfigNode>(&errors_, std::move(config), "");
+    sluice_status_t s = d_.on_create(&api_, ctx(), config_->handle(), &self_);
     if (s == SLUICE_OK && self_ != nullptr) config_->unknown_keys(errors_);
     if (s != SLUICE_OK && errors_.empty()) errors_.emplace_back("on_create failed");
     if (!errors_.empty() && self_ != nullptr) {
@@ -157,6 +106,10 @@ class FakeHost {
       stopped_ = true;
       stop_requested_ = true;
       inbox_closed_ = true;
+      if (stop_fd_ >= 0) {
+        uint64_t one = 1;
+        [[maybe_unused]] auto written = ::write(stop_fd_, &one, sizeof one);
+      }
     }
     cv_.notify_all();
     if (self_ != nullptr && d_.on_stop != nullptr) d_.on_stop(self_);
@@ -215,21 +168,19 @@ class FakeHost {
   // Processors: runs one batch through on_process and returns what came out.
   // Each batch processed or flushed is numbered from 1, for the holds below.
   std::vector<FakeRecord> process(const std::vector<FakeRecord>& in, bool* ok = nullptr) {
-    auto batch = std::make_unique<Batch>(in);
+    auto batch = std::make_unique<detail::FakeBatch>(in);
     batch->id = ++batch_seq_;
-    bool s =
-        d_.on_process(self_, reinterpret_cast<sluice_batch_host_ptr>(batch.get())) == SLUICE_OK;
+    bool s = d_.on_process(self_, batch->handle()) == SLUICE_OK;
     if (ok != nullptr) *ok = s;
     return batch->records;
   }
   // Processors that hold records (ABI 1.2): runs on_flush on an empty batch, as the engine
   // does every 100 ms and (final) when the input ends. Empty when the plugin has no on_flush.
   std::vector<FakeRecord> flush(bool final, bool* ok = nullptr) {
-    Batch batch({});
+    detail::FakeBatch batch({});
     batch.id = ++batch_seq_;
-    bool s = d_.on_flush == nullptr ||
-             d_.on_flush(self_, reinterpret_cast<sluice_batch_host_ptr>(&batch), final ? 1 : 0) ==
-                 SLUICE_OK;
+    bool s =
+        d_.on_flush == nullptr || d_.on_flush(self_, batch.handle(), final ? 1 : 0) == SLUICE_OK;
     if (ok != nullptr) *ok = s;
     return batch.records;
   }
@@ -257,7 +208,7 @@ class FakeHost {
   void push(const std::vector<FakeRecord>& records) {
     {
       std::lock_guard lock(mutex_);
-      inbox_.push_back(std::make_unique<Batch>(records));
+      inbox_.push_back(std::make_unique<detail::FakeBatch>(records));
     }
     cv_.notify_all();
   }
@@ -301,72 +252,17 @@ class FakeHost {
   }
 
  private:
-  struct Batch {
-    explicit Batch(const std::vector<FakeRecord>& in) : records(in) { refresh(); }
-    uint64_t id = 0;
-    void refresh() {
-      views.clear();
-      labels.clear();
-      labels.reserve(records.size());
-      metadata.clear();
-      metadata.reserve(records.size());
-      for (const auto& r : records) {
-        auto& l = labels.emplace_back();
-        for (const auto& [k, v] : r.labels)
-          l.push_back({{k.data(), k.size()}, {v.data(), v.size()}});
-        auto& m = metadata.emplace_back();
-        for (const auto& [k, v] : r.metadata)
-          m.push_back({{k.data(), k.size()}, {v.data(), v.size()}});
-        views.push_back({r.timestamp_ns,
-                         {r.line.data(), r.line.size()},
-                         l.data(),
-                         static_cast<uint32_t>(l.size()),
-                         m.data(),
-                         static_cast<uint32_t>(m.size())});
-      }
-    }
-    std::vector<FakeRecord> records;
-    std::vector<sluice_record_t> views;
-    std::vector<std::vector<sluice_label_t>> labels, metadata;
-  };
-  struct Cfg {
-    Cfg(FakeHost* h, FakeConfig c, std::string p)
-        : host(h), config(std::move(c)), path(std::move(p)) {}
-    const FakeConfig::Value* get(const char* key) {
-      asked.emplace_back(key);
-      return config.find(key);
-    }
-    std::string where(const char* key) const {
-      return key == nullptr ? (path.empty() ? "<root>" : path)
-                            : (path.empty() ? key : path + "." + key);
-    }
-    void unknown_keys(std::vector<std::string>& errors) const {
-      for (const auto& [k, v] : config.entries()) {
-        if (std::find(asked.begin(), asked.end(), k) == asked.end()) {
-          errors.push_back(where(k.c_str()) + ": unknown key '" + k + "'");
-        }
-      }
-      for (const auto& c : children) c.unknown_keys(errors);
-    }
-    FakeHost* host;
-    FakeConfig config;
-    std::string path;
-    std::vector<std::string> asked;
-    std::list<Cfg> children;
-  };
   struct Metric {
     FakeHost* host;
     std::string name;
     sluice_metric_type_t type;
     double value = 0;
   };
-  struct StopHandle {};
 
   sluice_context_host_ptr ctx() { return reinterpret_cast<sluice_context_host_ptr>(this); }
   static FakeHost& host(sluice_context_host_ptr c) { return *reinterpret_cast<FakeHost*>(c); }
   static FakeHost& host_of_stop(sluice_stop_host_ptr s) { return *reinterpret_cast<FakeHost*>(s); }
-  static Cfg& cfg(sluice_config_host_ptr c) { return *reinterpret_cast<Cfg*>(c); }
-  static std::string sv(sluice_str_t s) { return std::string(s.data, s.size); }
+  static std::string sv(sluice_str_t s) { return detail::text_of(s); }
 
   static void cb_log(sluice_context_host_ptr c, sluice_log_level_t, sluice_str_t m) {
     std::lock_guard lock(host(c).mutex_);
@@ -397,7 +293,15 @@ class FakeHost {
                ? 1
                : 0;
   }
-  static int cb_stop_fd(sluice_stop_host_ptr) { return -1; }  // the fake offers no descriptor
+  // As the engine's: an eventfd made on first use, readable once stop is requested.
+  static int cb_stop_fd(sluice_stop_host_ptr s) {
+    FakeHost& h = host_of_stop(s);
+    std::lock_guard lock(h.mutex_);
+    if (h.stop_fd_ < 0) {
+      h.stop_fd_ = ::eventfd(h.stop_requested_ ? 1 : 0, EFD_CLOEXEC | EFD_NONBLOCK);
+    }
+    return h.stop_fd_;
+  }
   static void* cb_buffer_alloc(sluice_context_host_ptr, size_t size) { return std::malloc(size); }
   static void cb_buffer_free(sluice_context_host_ptr, void* block) { std::free(block); }
   static sluice_status_t cb_emit(sluice_context_host_ptr c, sluice_stop_host_ptr,
@@ -415,18 +319,7 @@ class FakeHost {
     std::unique_lock lock(h.mutex_);
     h.cv_.wait(lock, [&] { return !h.full_ || h.stop_requested_; });
     if (h.stop_requested_ && h.full_) return SLUICE_STOPPED;
-    for (size_t i = 0; i < n; ++i) {
-      FakeRecord rec;
-      rec.line = sv(r[i].line);
-      rec.timestamp_ns = r[i].timestamp_ns;
-      for (uint32_t l = 0; l < r[i].label_count; ++l) {
-        rec.labels.emplace_back(sv(r[i].labels[l].name), sv(r[i].labels[l].value));
-      }
-      for (uint32_t m = 0; m < r[i].metadata_count; ++m) {
-        rec.metadata.emplace_back(sv(r[i].metadata[m].name), sv(r[i].metadata[m].value));
-      }
-      h.emitted_.push_back(std::move(rec));
-    }
+    for (size_t i = 0; i < n; ++i) h.emitted_.push_back(detail::record_of(r[i]));
     h.pending_cookies_.push_back(cookie);
     h.cv_.notify_all();
     return SLUICE_OK;
@@ -439,9 +332,8 @@ class FakeHost {
     bool ready = h.cv_.wait_for(lock, std::chrono::milliseconds(ms),
                                 [&] { return !h.inbox_.empty() || h.inbox_closed_; });
     if (!h.inbox_.empty()) {
-      Batch* b = h.inbox_.front().release();
+      *out = h.inbox_.front().release()->handle();
       h.inbox_.pop_front();
-      *out = reinterpret_cast<sluice_batch_host_ptr>(b);
       return SLUICE_OK;
     }
     return ready ? SLUICE_STOPPED : SLUICE_TIMEOUT;
@@ -449,24 +341,10 @@ class FakeHost {
   static void cb_finish(sluice_context_host_ptr c, sluice_batch_host_ptr b, sluice_outcome_t o,
                         sluice_str_t) {
     FakeHost& h = host(c);
-    delete reinterpret_cast<Batch*>(b);
+    delete &detail::FakeBatch::of(b);
     std::lock_guard lock(h.mutex_);
     h.outcomes_.push_back(o);
     h.cv_.notify_all();
-  }
-  static void cb_batch_records(sluice_batch_host_ptr b, const sluice_record_t** r, size_t* n) {
-    auto& batch = *reinterpret_cast<Batch*>(b);
-    *r = batch.views.data();
-    *n = batch.views.size();
-  }
-  static void cb_batch_keep(sluice_batch_host_ptr b, const uint8_t* mask, size_t n) {
-    auto& batch = *reinterpret_cast<Batch*>(b);
-    std::vector<FakeRecord> kept;
-    for (size_t i = 0; i < batch.records.size() && i < n; ++i) {
-      if (mask[i] != 0) kept.push_back(batch.records[i]);
-    }
-    batch.records = std::move(kept);
-    batch.refresh();
   }
   struct FakeHold {
     uint64_t batch;
@@ -475,7 +353,7 @@ class FakeHost {
     FakeHost& h = host(c);
     std::lock_guard owners(hold_owner_mutex_);
     std::lock_guard lock(h.mutex_);
-    h.holds_.push_back(std::make_unique<FakeHold>(FakeHold{reinterpret_cast<Batch*>(b)->id}));
+    h.holds_.push_back(std::make_unique<FakeHold>(FakeHold{detail::FakeBatch::of(b).id}));
     h.hold_owner_[h.holds_.back().get()] = &h;
     return reinterpret_cast<sluice_hold_host_ptr>(h.holds_.back().get());
   }
@@ -505,7 +383,7 @@ class FakeHost {
     if (h == nullptr) return;
     std::lock_guard lock(h->mutex_);
     uint64_t id = end_hold(hp);
-    h->attached_[reinterpret_cast<Batch*>(b)->id].push_back(id);
+    h->attached_[detail::FakeBatch::of(b).id].push_back(id);
   }
   static void cb_end_run(sluice_context_host_ptr c, sluice_str_t reason) {
     std::lock_guard lock(host(c).mutex_);
@@ -518,142 +396,6 @@ class FakeHost {
     std::lock_guard lock(h->mutex_);
     uint64_t id = end_hold(hp);
     h->released_.emplace_back(id, outcome);
-  }
-  static void cb_batch_replace(sluice_batch_host_ptr b, const sluice_record_t* r, size_t n) {
-    auto& batch = *reinterpret_cast<Batch*>(b);
-    std::vector<FakeRecord> fresh;
-    for (size_t i = 0; i < n; ++i) {
-      FakeRecord rec;
-      rec.line = sv(r[i].line);
-      rec.timestamp_ns = r[i].timestamp_ns;
-      for (uint32_t l = 0; l < r[i].label_count; ++l)
-        rec.labels.emplace_back(sv(r[i].labels[l].name), sv(r[i].labels[l].value));
-      for (uint32_t m = 0; m < r[i].metadata_count; ++m)
-        rec.metadata.emplace_back(sv(r[i].metadata[m].name), sv(r[i].metadata[m].value));
-      fresh.push_back(std::move(rec));
-    }
-    batch.records = std::move(fresh);
-    batch.refresh();
-  }
-  static const std::string* scalar(sluice_config_host_ptr c, const char* key) {
-    auto* v = cfg(c).get(key);
-    if (v == nullptr) return nullptr;
-    if (auto* s = std::get_if<std::string>(&v->v)) return s;
-    cfg(c).host->errors_.push_back(cfg(c).where(key) + ": expected a scalar");
-    return nullptr;
-  }
-  static int cb_config_string(sluice_config_host_ptr c, const char* key, sluice_str_t* out) {
-    auto* s = scalar(c, key);
-    if (s == nullptr) return 0;
-    *out = {s->data(), s->size()};
-    return 1;
-  }
-  template <class T, class Parse>
-  static int parse_scalar(sluice_config_host_ptr c, const char* key, T* out, Parse parse,
-                          const char* what) {
-    auto* s = scalar(c, key);
-    if (s == nullptr) return 0;
-    try {
-      size_t used = 0;
-      T v = parse(*s, &used);
-      if (used == s->size()) {
-        *out = v;
-        return 1;
-      }
-    } catch (...) {
-    }
-    cfg(c).host->errors_.push_back(cfg(c).where(key) + ": expected " + what + ", got '" + *s + "'");
-    return 0;
-  }
-  static int cb_config_int(sluice_config_host_ptr c, const char* key, int64_t* out) {
-    return parse_scalar<int64_t>(
-        c, key, out, [](const std::string& s, size_t* u) { return std::stoll(s, u); },
-        "an integer");
-  }
-  static int cb_config_double(sluice_config_host_ptr c, const char* key, double* out) {
-    return parse_scalar<double>(
-        c, key, out, [](const std::string& s, size_t* u) { return std::stod(s, u); }, "a number");
-  }
-  static int cb_config_bool(sluice_config_host_ptr c, const char* key, int* out) {
-    return parse_scalar<int>(
-        c, key, out,
-        [](const std::string& s, size_t* u) {
-          *u = s.size();
-          if (s == "true") return 1;
-          if (s == "false") return 0;
-          throw std::invalid_argument(s);
-        },
-        "true or false");
-  }
-  static int cb_config_duration_ms(sluice_config_host_ptr c, const char* key, int64_t* out) {
-    return parse_scalar<int64_t>(
-        c, key, out,
-        [](const std::string& s, size_t* u) -> int64_t {
-          double v = std::stod(s, u);
-          std::string unit = s.substr(*u);
-          *u = s.size();
-          if (unit.empty() || unit == "s") return static_cast<int64_t>(v * 1000);
-          if (unit == "ms") return static_cast<int64_t>(v);
-          if (unit == "m") return static_cast<int64_t>(v * 60000);
-          if (unit == "h") return static_cast<int64_t>(v * 3600000);
-          throw std::invalid_argument(s);
-        },
-        "a duration");
-  }
-  static int cb_config_list_item(sluice_config_host_ptr c, const char* key, size_t i,
-                                 sluice_str_t* out) {
-    auto* v = cfg(c).get(key);
-    if (v == nullptr) return 0;
-    if (auto* s = std::get_if<std::string>(&v->v)) {
-      if (i != 0) return 0;
-      *out = {s->data(), s->size()};
-      return 1;
-    }
-    if (auto* l = std::get_if<FakeConfig::List>(&v->v)) {
-      if (i >= l->size()) return 0;
-      *out = {(*l)[i].data(), (*l)[i].size()};
-      return 1;
-    }
-    return 0;
-  }
-  static int cb_config_map_item(sluice_config_host_ptr c, const char* key, size_t i,
-                                sluice_str_t* name, sluice_str_t* value) {
-    auto* v = cfg(c).get(key);
-    if (v == nullptr) return 0;
-    auto* m = std::get_if<std::shared_ptr<FakeConfig>>(&v->v);
-    if (m == nullptr || i >= (*m)->entries().size()) return 0;
-    const auto& [k, val] = (*m)->entries()[i];
-    auto* s = std::get_if<std::string>(&val.v);
-    if (s == nullptr) return 0;
-    *name = {k.data(), k.size()};
-    *value = {s->data(), s->size()};
-    return 1;
-  }
-  static sluice_config_host_ptr cb_config_child(sluice_config_host_ptr c, const char* key) {
-    auto* v = cfg(c).get(key);
-    if (v == nullptr) return nullptr;
-    auto* m = std::get_if<std::shared_ptr<FakeConfig>>(&v->v);
-    if (m == nullptr) return nullptr;
-    auto& child = cfg(c).children.emplace_back(cfg(c).host, **m, cfg(c).where(key));
-    return reinterpret_cast<sluice_config_host_ptr>(&child);
-  }
-  static sluice_config_host_ptr cb_config_list_child(sluice_config_host_ptr c, const char* key,
-                                                     size_t i) {
-    auto* v = cfg(c).get(key);
-    if (v == nullptr) return nullptr;
-    auto* maps = std::get_if<std::shared_ptr<FakeConfig::Maps>>(&v->v);
-    if (maps == nullptr) {
-      if (i == 0)
-        cfg(c).host->errors_.push_back(cfg(c).where(key) + ": expected a list of mappings");
-      return nullptr;
-    }
-    if (i >= (*maps)->size()) return nullptr;
-    auto& child = cfg(c).children.emplace_back(cfg(c).host, (**maps)[i],
-                                               cfg(c).where(key) + "[" + std::to_string(i) + "]");
-    return reinterpret_cast<sluice_config_host_ptr>(&child);
-  }
-  static void cb_config_error(sluice_config_host_ptr c, const char* key, sluice_str_t m) {
-    cfg(c).host->errors_.push_back(cfg(c).where(key) + ": " + sv(m));
   }
   static sluice_metric_host_ptr cb_metric_new(sluice_context_host_ptr c, sluice_metric_type_t t,
                                               const char* name, const char*, const sluice_label_t*,
@@ -680,7 +422,7 @@ class FakeHost {
   sluice_plugin_descriptor_t d_;
   sluice_host_api_t api_{};
   sluice_instance_plugin_ptr self_ = nullptr;
-  std::unique_ptr<Cfg> config_;
+  std::unique_ptr<detail::FakeConfigNode> config_;
   std::vector<std::string> errors_;
   std::string state_dir_ = ".";
 
@@ -688,13 +430,14 @@ class FakeHost {
   std::condition_variable cv_;
   bool stop_requested_ = false;
   bool stopped_ = false;
+  int stop_fd_ = -1;
   bool full_ = false;
   bool inbox_closed_ = false;
   size_t running_threads_ = 0;
   std::vector<std::thread> threads_;
   std::vector<FakeRecord> emitted_;
   std::vector<uint64_t> pending_cookies_;
-  std::deque<std::unique_ptr<Batch>> inbox_;
+  std::deque<std::unique_ptr<detail::FakeBatch>> inbox_;
   std::vector<sluice_outcome_t> outcomes_;
   uint64_t batch_seq_ = 0;
   std::vector<std::unique_ptr<FakeHold>> holds_;
