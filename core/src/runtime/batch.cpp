@@ -97,7 +97,7 @@ struct Blocks {
   const sluice_buffer_t* blocks;
   size_t count;
   size_t last = 0;
-  bool hold(const sluice_str_t& s) {
+  bool contains(const sluice_str_t& s) {
     if (count == 0) return false;
     if (in(s, blocks[last])) return true;
     for (size_t b = 0; b < count; ++b) {
@@ -151,7 +151,7 @@ std::unique_ptr<Batch> Batch::copy_of(const sluice_record_t* records, size_t cou
   // Start from the source's records as they are (adopted where they lie in a block handed
   // over, copied otherwise), then fix up what points outside the blocks.
   const sluice_str_t array{reinterpret_cast<const char*>(records), count * sizeof(sluice_record_t)};
-  if (count > 0 && moved.hold(array)) {
+  if (count > 0 && moved.contains(array)) {
     batch->data_ = const_cast<sluice_record_t*>(records);  // the block is ours now
     batch->size_ = count;
   } else {
@@ -163,7 +163,7 @@ std::unique_ptr<Batch> Batch::copy_of(const sluice_record_t* records, size_t cou
   uint32_t previous_count = 0;
   const sluice_label_t* shared_labels = nullptr;
   for (sluice_record_t& out : std::span<sluice_record_t>(batch->data_, batch->size_)) {
-    if (!moved.hold(out.line)) out.line = writer.copy(out.line);
+    if (!moved.contains(out.line)) out.line = writer.copy(out.line);
     if (out.label_count == 0) {
       out.labels = nullptr;
     } else {

@@ -163,10 +163,10 @@ void Graph::drain_and_stop(Node& n, std::chrono::steady_clock::time_point drain_
 
 void Graph::hand_over(Node& n, std::chrono::steady_clock::time_point drain_until) {
   if (n.config.kind == NodeKind::processor) {
-    n.retire.request_stop();
+    n.leave_after_batch.request_stop();
     stop_worker(n, drain_until);
   } else {
-    n.instance->retire();
+    n.instance->stop_taking();
     n.instance->wait_for_threads(drain_until);
   }
   n.instance->stop();

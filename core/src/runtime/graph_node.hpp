@@ -26,7 +26,7 @@ struct GraphNode {
   std::unique_ptr<BatchQueue> inbox;
   std::unique_ptr<FanOut> output;
   std::unique_ptr<ThreadLedger> worker;  // processors: the core thread that runs on_process
-  std::stop_source retire;               // processors: the worker leaves after its batch
+  std::stop_source leave_after_batch;    // processors: the worker leaves after its batch
   std::atomic<WhenFull> when_full{WhenFull::block};
   std::atomic<bool> removed{false};  // by a reload: copies on their way are dropped by intent
 

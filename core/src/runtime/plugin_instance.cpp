@@ -115,7 +115,7 @@ StopReport PluginInstance::stop() {
   return report;
 }
 
-void PluginInstance::retire() {
+void PluginInstance::stop_taking() {
   take_stop_.request_stop();
 }
 

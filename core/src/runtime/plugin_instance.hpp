@@ -73,7 +73,7 @@ class PluginInstance {
   StopReport stop();
   // For a sink handing its inbox to a successor (a reload): from now on take answers
   // "stopped", as when the inbox is closed, so the sink delivers what it holds and returns.
-  void retire();
+  void stop_taking();
   // For a source: waits until every batch it emitted is finished, or the deadline passes, so
   // that its last positions reflect them before it goes.
   bool wait_acknowledged(std::chrono::steady_clock::time_point deadline);
@@ -131,7 +131,7 @@ class PluginInstance {
   std::shared_ptr<AckTarget> ack_target_;
   Output* output_ = nullptr;
   BatchQueue* inbox_ = nullptr;
-  std::stop_source take_stop_;  // ends take: requested by retire and by stop
+  std::stop_source take_stop_;  // ends take: requested by stop_taking and by stop
   std::function<void()> on_violation_;
   std::function<void(const std::string&)> on_end_run_;
 

@@ -7,18 +7,17 @@
 namespace sluice::core {
 
 void start_processor_worker(GraphNode& node) {
-  node.retire = std::stop_source();
+  node.leave_after_batch = std::stop_source();
   node.worker = std::make_unique<ThreadLedger>(node.config.id, node.config.type);
-  node.worker->spawn(
-      "worker", [&node, instance = node.instance.get(), retire = node.retire](StopSignal& stop) {
-        run_processor_worker(node, *instance, retire, stop);
-      });
+  node.worker->spawn("worker",
+                     [&node, instance = node.instance.get(), leave = node.leave_after_batch](
+                         StopSignal& stop) { run_processor_worker(node, *instance, leave, stop); });
 }
 
-void run_processor_worker(GraphNode& node, PluginInstance& instance, const std::stop_source& retire,
+void run_processor_worker(GraphNode& node, PluginInstance& instance, const std::stop_source& leave,
                           StopSignal& stop) {
   // Stopping the worker also ends its wait for the next batch.
-  std::stop_callback retire_on_stop(stop.token(), [retire]() mutable { retire.request_stop(); });
+  std::stop_callback leave_on_stop(stop.token(), [leave]() mutable { leave.request_stop(); });
   auto& counters = instance.counters();
   auto& log = instance.log();
   // A processor that holds records (on_flush) is given the chance to send them on about
@@ -44,7 +43,7 @@ void run_processor_worker(GraphNode& node, PluginInstance& instance, const std::
   while (true) {
     std::unique_ptr<Batch> batch;
     auto r = node.inbox->pop(batch, flushes ? flush_every : std::chrono::milliseconds(250),
-                             retire.get_token());
+                             leave.get_token());
     if (r == BatchQueue::Pop::closed) {
       // The input ended (drained, or handed to a successor): send on what is held. A hard
       // stop skips this; what is held then fails back to its sources.

@@ -14,9 +14,9 @@ class PluginInstance;
 // Starts the worker of a processor node on the node's worker ledger (made anew).
 void start_processor_worker(GraphNode& node);
 
-// Leaves after the batch at hand once retire is requested, at once on stop, and when the
+// Leaves after the batch at hand once leave is requested, at once on stop, and when the
 // inbox is closed and empty.
-void run_processor_worker(GraphNode& node, PluginInstance& instance, const std::stop_source& retire,
+void run_processor_worker(GraphNode& node, PluginInstance& instance, const std::stop_source& leave,
                           StopSignal& stop);
 
 }  // namespace sluice::core
