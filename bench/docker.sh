@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# docker_source's benchmark, against a private Docker engine (tests/docker/engine.sh; root):
+# docker_source's benchmark, against a private Docker engine (tests/plugins/docker_source/engine.sh; root):
 #   steady: 50 containers, each printing 500 lines a second for 60 s (25,000 lines/s in all),
 #           into blackhole_sink: Sluice's CPU seconds and share of one core, peak RSS and
 #           threads, beside the daemon's own CPU seconds; and whether every line arrived.
@@ -22,11 +22,11 @@ work=$(mktemp -d)
 engine="$work/engine"
 cleanup() {
   [ -z "${sluice_pid:-}" ] || kill "$sluice_pid" 2>/dev/null || true
-  tests/docker/engine.sh stop "$engine" >/dev/null 2>&1 || true
+  tests/plugins/docker_source/engine.sh stop "$engine" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
-tests/docker/engine.sh start "$engine" >/dev/null
+tests/plugins/docker_source/engine.sh start "$engine" >/dev/null
 if [ ! -f "$engine/socket" ]; then
   echo "no Docker engine: $(cat "$engine/unavailable")"
   exit 1

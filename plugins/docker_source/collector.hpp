@@ -51,7 +51,7 @@ class Collector {
   // reconnects with backoff when the daemon goes away.
   asio::awaitable<void> run();
   // The emitting thread took a batch: there is room again. Runs on the io thread.
-  void room();
+  void on_room();
 
  private:
   struct Container : std::enable_shared_from_this<Container> {
@@ -89,6 +89,11 @@ class Collector {
   asio::awaitable<void> follow(ContainerPtr c);
   asio::awaitable<End> read_stream(Container& c, std::chrono::steady_clock::time_point& opened,
                                    bool following);
+  // The logs request for c's stream, from just past what was read.
+  std::string logs_target(const Container& c, bool following) const;
+  // How a stream ends when a read failed: by intent (rotation, turn, detach), by the daemon
+  // closing it, or by an error (counted and logged).
+  End end_of_failed_read(const Container& c, const boost::system::error_code& code, bool following);
   asio::awaitable<void> wait_for_room();
   asio::awaitable<void> pause_until(Container& c, std::chrono::steady_clock::time_point when);
   static void interrupt(Container& c);
@@ -96,7 +101,8 @@ class Collector {
   void set_labels(Container& c);
   void append(Container& c, const LogLine& line);
   void hand_off(bool force);
-  asio::awaitable<void> linger(uint64_t generation);
+  // Hands off the batch begun in generation once batch_wait has passed, if still open.
+  asio::awaitable<void> hand_off_after_wait(uint64_t generation);
   void publish_counts();
   void update_gauges();
 
@@ -120,7 +126,7 @@ class Collector {
   std::string ceiling_;  // why max_streams_ is what it is, for the warning
   size_t yielding_ = 0;  // streams closing to give a waiter their slot
   bool waiting_said_ = false;
-  // Streams paused for room; room() wakes them.
+  // Streams paused for room; on_room() wakes them.
   std::vector<asio::steady_timer*> room_waiters_;
 
   std::unique_ptr<OutBatch> batch_;

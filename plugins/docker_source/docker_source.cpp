@@ -127,7 +127,7 @@ class DockerSource final : public sluice::Source {
     std::lock_guard lock(io_mutex_);
     if (io_ == nullptr) return;
     Collector* collector = collector_;
-    asio::post(*io_, [collector] { collector->room(); });
+    asio::post(*io_, [collector] { collector->on_room(); });
   }
 
   void save_checkpoints() {

@@ -2,6 +2,8 @@
 // line not finished yet. Lines are handed out as views, valid until the next call.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <compare>
 #include <cstdint>
@@ -22,6 +24,9 @@ struct FileKey {
   uint64_t dev = 0;
   uint64_t ino = 0;
   auto operator<=>(const FileKey&) const = default;
+  static FileKey of(const struct stat& st) {
+    return {static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+  }
 };
 
 // A checksum of a file's first bytes (up to fingerprint_bytes): the same inode with another

@@ -50,8 +50,8 @@ class Tailer {
   void open(const std::string& path);
   void recover_rotated();
   // False when no descriptor could be had for it: to be tried again.
-  bool open_leaving(const std::string& path, const std::string& label_path, FileKey key,
-                    std::optional<FilePosition> from = std::nullopt);
+  bool open_rotated_away(const std::string& path, const std::string& label_path, FileKey key,
+                         std::optional<FilePosition> from = std::nullopt);
   void check_files();
   // Past max_open_files: frees a descriptor by closing the least recently active file at a
   // line boundary, which is then followed by its path and position alone (parked). False

@@ -3,11 +3,15 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "helpers.hpp"
 #include "pipeline.hpp"
 #include "plugins/plugin_catalog.hpp"
 #include "plugins/plugin_library.hpp"
+#include "subprocess.hpp"
 #include "test_paths.hpp"
 
 using namespace sluice;
@@ -208,4 +212,28 @@ TEST_CASE("an unchanged file loads as the same library, and a file replaced on d
   CHECK(first->name == "demo_source");
   CHECK(first->descriptor.kind == SLUICE_KIND_SOURCE);
   CHECK(first->descriptor.on_create != second->descriptor.on_create);
+}
+
+TEST_CASE("each shipped plugin exports its entry point and nothing else", "[loader]") {
+  // A function of its own exported besides (a static library built with default visibility)
+  // could bind to another plugin's copy of the same symbol when both are loaded. Weak
+  // template instances of the standard library and Boost, which their headers mark visible,
+  // are left out: they are the same code wherever they come from.
+  size_t checked = 0;
+  for (const auto& entry : fs::directory_iterator(test::plugin_dir())) {
+    if (entry.path().extension() != ".so") continue;
+    INFO(entry.path());
+    auto r =
+        test::run({"/usr/bin/nm", "-D", "--defined-only", "--format=posix", entry.path().string()});
+    REQUIRE(r.exit_code == 0);
+    std::vector<std::string> functions;
+    std::istringstream lines(r.out);
+    for (std::string name, type; lines >> name >> type;) {
+      lines.ignore(1 << 20, '\n');
+      if (type == "T") functions.push_back(name);
+    }
+    CHECK(functions == std::vector<std::string>{"sluice_plugin_entry"});
+    ++checked;
+  }
+  CHECK(checked >= 11);
 }

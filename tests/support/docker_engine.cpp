@@ -62,7 +62,7 @@ std::string DockerEngine::docker(const std::vector<std::string>& args) const {
 }
 
 void DockerEngine::restart_daemon() const {
-  auto r = run({SLUICE_TEST_SOURCE_DIR "/tests/docker/engine.sh", "restart", dir_},
+  auto r = run({SLUICE_TEST_SOURCE_DIR "/tests/plugins/docker_source/engine.sh", "restart", dir_},
                std::chrono::seconds(120));
   REQUIRE(r.exit_code == 0);
   REQUIRE(!std::filesystem::exists(dir_ + "/unavailable"));

@@ -1,5 +1,5 @@
-// The Docker engine that tests/docker/engine.sh started for this test run (a CTest fixture),
-// and the containers a test runs on it. Every container a test starts is removed when its
+// The Docker engine that tests/plugins/docker_source/engine.sh started for this test run (a
+// CTest fixture), and the containers a test runs on it. Every container a test starts is removed when its
 // Containers object goes.
 #pragma once
 
