@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/interpolation.hpp"
 #include "config/yaml_access.hpp"
 
 namespace sluice::core {
@@ -365,6 +366,7 @@ std::optional<PipelineConfig> load_pipeline_text(const std::string& text, const 
     YamlReader(file, diags).error_at(e.mark, "", "malformed YAML: " + e.msg);
     return std::nullopt;
   }
+  if (!interpolate_tree(root, process_environment, YamlReader(file, diags))) return std::nullopt;
   return parse(root, file, diags);
 }
 
