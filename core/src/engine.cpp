@@ -157,14 +157,16 @@ bool Engine::reload(PipelineConfig next, Diagnostics& diags, ReloadReport& repor
   }
   const auto& now = graph_->config();
   if (next.api_listen != now.api_listen) {
-    reader.error_at(next.api_listen_mark, "api.listen",
-                    "the API address cannot change on reload (from '" + now.api_listen + "' to '" +
-                        next.api_listen + "'): restart sluice to move it");
+    YamlReader(next.api_listen_file, diags)
+        .error_at(next.api_listen_mark, "api.listen",
+                  "the API address cannot change on reload (from '" + now.api_listen + "' to '" +
+                      next.api_listen + "'): restart sluice to move it");
   }
   if (next.data_dir != now.data_dir) {
-    reader.error_at(next.data_dir_mark, "data_dir",
-                    "data_dir cannot change on reload (from '" + now.data_dir + "' to '" +
-                        next.data_dir + "'): the nodes' positions live there; restart sluice");
+    YamlReader(next.data_dir_file, diags)
+        .error_at(next.data_dir_mark, "data_dir",
+                  "data_dir cannot change on reload (from '" + now.data_dir + "' to '" +
+                      next.data_dir + "'): the nodes' positions live there; restart sluice");
   }
   if (!diags.empty()) {
     metrics_.reload(false);
@@ -191,7 +193,12 @@ bool Engine::reload(PipelineConfig next, Diagnostics& diags, ReloadReport& repor
 }
 
 bool Engine::reload_file(const std::string& file, Diagnostics& diags, ReloadReport& report) {
-  auto config = load_pipeline_file(file, diags);
+  return reload_files({file}, diags, report);
+}
+
+bool Engine::reload_files(const std::vector<std::string>& paths, Diagnostics& diags,
+                          ReloadReport& report) {
+  auto config = load_pipeline_files(paths, diags);
   if (!config) {
     metrics_.reload(false);
     return false;

@@ -39,6 +39,9 @@ class Engine {
   bool reload(PipelineConfig next, Diagnostics& diags, ReloadReport& report);
   // Reads file anew and reloads it; a file that does not parse is a failed reload too.
   bool reload_file(const std::string& file, Diagnostics& diags, ReloadReport& report);
+  // The same from several files and folders (load_pipeline_files).
+  bool reload_files(const std::vector<std::string>& paths, Diagnostics& diags,
+                    ReloadReport& report);
   void stop();
 
   // Answers POST /-/reload: runs a reload and says how it went.

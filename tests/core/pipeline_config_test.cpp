@@ -1,7 +1,11 @@
 // Every configuration error names its file, line and column, and validate reports them all.
 #include "config/pipeline_config.hpp"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 
 #include "helpers.hpp"
 #include "pipeline.hpp"
@@ -250,4 +254,75 @@ TEST_CASE("an unknown plugin type is reported with a guess", "[config]") {
   CHECK(d.message.find("did you mean 'stdout_sink'") != std::string::npos);
   CHECK(d.line == 11);
   CHECK(d.column == 11);
+}
+
+namespace {
+
+// A folder of config files for one test, removed after it.
+struct ConfigDir {
+  std::filesystem::path root =
+      std::filesystem::temp_directory_path() / ("sluice-config-" + std::to_string(::getpid()));
+  ConfigDir() {
+    std::filesystem::remove_all(root);
+    std::filesystem::create_directories(root / "conf.d");
+  }
+  ~ConfigDir() { std::filesystem::remove_all(root); }
+  std::string write(const std::string& name, const std::string& text) const {
+    auto path = (root / name).string();
+    std::ofstream(path) << text;
+    return path;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("several files and a folder form one pipeline, in name order", "[config]") {
+  ConfigDir d;
+  auto main = d.write("main.yaml", "data_dir: /tmp/x\nsources:\n  gen:\n    type: demo_source\n");
+  d.write("conf.d/20-sink.yaml", "sinks:\n  out:\n    type: stdout_sink\n    inputs: [keep]\n");
+  d.write("conf.d/10-filter.yml",
+          "processors:\n  keep:\n    type: filter\n    inputs: [gen]\n    pattern: x\n");
+  d.write("conf.d/notes.txt", "not a config");
+  d.write("conf.d/30-empty.yaml", "");
+  core::Diagnostics diags;
+  auto config = core::load_pipeline_files({main, (d.root / "conf.d").string()}, diags);
+  INFO(diags.to_string());
+  REQUIRE(config.has_value());
+  CHECK(config->data_dir == "/tmp/x");
+  REQUIRE(config->files.size() == 4);
+  CHECK(config->files[1].find("10-filter.yml") != std::string::npos);
+  CHECK(config->files[2].find("20-sink.yaml") != std::string::npos);
+  REQUIRE(config->nodes.size() == 3);
+  CHECK(config->nodes[1].id == "keep");
+  CHECK(config->nodes[1].file == config->files[1]);
+}
+
+TEST_CASE("across files, an id or a pipeline setting given twice names both places", "[config]") {
+  ConfigDir d;
+  auto a = d.write("a.yaml",
+                   "data_dir: /tmp/a\nsources:\n  gen:\n    type: demo_source\n"
+                   "sinks:\n  out:\n    type: stdout_sink\n    inputs: [gen]\n");
+  auto b = d.write("b.yaml", "data_dir: /tmp/b\nsources:\n  gen:\n    type: demo_source\n");
+  core::Diagnostics diags;
+  CHECK_FALSE(core::load_pipeline_files({a, b}, diags).has_value());
+  auto text = diags.to_string();
+  INFO(text);
+  CHECK(text.find(b + ":1:1: data_dir: 'data_dir' is set already, at " + a + ":1:1") !=
+        std::string::npos);
+  CHECK(text.find(b + ":3:3: sources.gen: duplicate id 'gen' (first defined at " + a + ":3:3)") !=
+        std::string::npos);
+}
+
+TEST_CASE("a node's error names its own file, and a folder without configs is refused",
+          "[config]") {
+  ConfigDir d;
+  auto a = d.write("a.yaml", "sources:\n  gen:\n    type: demo_source\n");
+  auto b = d.write("b.yaml", "sinks:\n  out:\n    type: stdout_sink\n    inputs: [gne]\n");
+  core::Diagnostics diags;
+  CHECK_FALSE(core::load_pipeline_files({a, b}, diags).has_value());
+  CHECK(diags.to_string().find(b + ":4:14: sinks.out.inputs: unknown input 'gne' (did you mean "
+                                   "'gen'?)") != std::string::npos);
+  core::Diagnostics empty;
+  CHECK_FALSE(core::load_pipeline_files({(d.root / "conf.d").string()}, empty).has_value());
+  CHECK(empty.to_string().find("the folder holds no *.yaml or *.yml file") != std::string::npos);
 }

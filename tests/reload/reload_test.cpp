@@ -294,7 +294,7 @@ TEST_CASE(
   size_t fds_before = core::count_open_fds();
   {
     auto engine = test::start_engine(dir, one);
-    core::Reloader reloader(*engine, {dir.file("pipeline.yaml")});
+    core::Reloader reloader(*engine, {{dir.file("pipeline.yaml")}});
     reloader.start();
     writer.start();
     for (int i = 1; i <= 100; ++i) {
@@ -405,7 +405,7 @@ TEST_CASE("POST /-/reload answers with the outcome, and with the errors when it 
   };
   test::write_file(dir.file("app.log"), "");
   auto engine = test::start_engine(dir, yaml("^n "), true);
-  core::Reloader reloader(*engine, {dir.file("pipeline.yaml")});
+  core::Reloader reloader(*engine, {{dir.file("pipeline.yaml")}});
   reloader.start();
   engine->set_reload_handler([&reloader] {
     auto r = reloader.request_and_wait(60s);
@@ -505,4 +505,35 @@ TEST_CASE("run with --watch-config reloads for an edit saved while the pipeline 
   // that the pipeline runs.
   watch_and_edit("  slow:\n    type: slow_start\n    linger: 3s\n",
                  [](const std::string& log) { return log.find("pipeline") == std::string::npos; });
+}
+
+// A folder of configs: the pipeline is all its files, and with --watch-config a file added
+// to the folder is a change like an edit.
+TEST_CASE("run -c FOLDER reloads when a file is added to the folder", "[reload]") {
+  test::TempDir dir;
+  fs::create_directories(dir.file("conf.d"));
+  test::write_file(dir.file("conf.d/10-source.yaml"),
+                   "api:\n  enabled: false\nsources:\n  gen:\n    type: demo_source\n"
+                   "    rate: 200\n");
+  test::write_file(dir.file("conf.d/20-sink.yaml"),
+                   "sinks:\n  out:\n    type: capture_sink\n    inputs: [gen]\n    path: " +
+                       dir.file("first.txt") + "\n");
+  auto check = test::run({test::sluice_binary(), "validate", "-c", dir.file("conf.d"),
+                          "--plugin-dir", test::test_plugin_dir()});
+  INFO(check.err);
+  CHECK(check.exit_code == 0);
+  CHECK(check.out.find("valid (2 nodes)") != std::string::npos);
+  test::Subprocess p({test::sluice_binary(), "run", "-c", dir.file("conf.d"), "--watch-config",
+                      "--plugin-dir", test::test_plugin_dir()},
+                     dir.file("stdout"), dir.file("stderr"), dir.path().string());
+  REQUIRE(test::wait_until([&] { return !test::read_lines(dir.file("first.txt")).empty(); }));
+  test::write_file(dir.file("30-more.tmp"),
+                   "sinks:\n  more:\n    type: capture_sink\n    inputs: [gen]\n    path: " +
+                       dir.file("second.txt") + "\n");
+  fs::rename(dir.file("30-more.tmp"), dir.file("conf.d/30-more.yaml"));
+  INFO(test::read_file(dir.file("stderr")));
+  CHECK(test::wait_until([&] { return !test::read_lines(dir.file("second.txt")).empty(); }));
+  CHECK(test::read_file(dir.file("stderr")).find("added [more]") != std::string::npos);
+  p.signal(SIGTERM);
+  CHECK(p.wait(30s) == 0);
 }

@@ -4,9 +4,9 @@ namespace sluice::cli {
 
 const char* usage() {
   return "usage:\n"
-         "  sluice run -c FILE [--watch-config] [--plugin-dir DIR]... [--log-level LEVEL]\n"
+         "  sluice run -c FILE... [--watch-config] [--plugin-dir DIR]... [--log-level LEVEL]\n"
          "             [--log-format text|json]\n"
-         "  sluice validate -c FILE [--plugin-dir DIR]...\n"
+         "  sluice validate -c FILE... [--plugin-dir DIR]...\n"
          "  sluice plugins [-c FILE] [--plugin-dir DIR]...\n"
          "  sluice describe PLUGIN [--format text|json|markdown] [-c FILE] [--plugin-dir DIR]...\n"
          "  sluice plugin-check LIB [--config FILE] [--cycles N] [--run-for DURATION]\n"
@@ -16,8 +16,15 @@ const char* usage() {
          "LEVEL is trace, debug, info, warn, error or off.\n"
          "Plugin directories are searched in order: --plugin-dir, plugin_dirs in the config,\n"
          "SLUICE_PLUGIN_PATH, then the directory installed beside the executable.\n"
-         "A running pipeline reloads its file on SIGHUP, on POST /-/reload, and with\n"
-         "--watch-config whenever the file changes.\n";
+         "-c may be given more than once, and may name a folder (its *.yaml, in name order):\n"
+         "their nodes form one pipeline. A running pipeline reloads its files on SIGHUP, on\n"
+         "POST /-/reload, and with --watch-config whenever one of them changes.\n";
+}
+
+std::string Arguments::config_label() const {
+  std::string out;
+  for (const auto& c : configs) out += (out.empty() ? "" : " + ") + c;
+  return out;
 }
 
 std::optional<Arguments> parse_arguments(int argc, char** argv, std::string& error) {
@@ -56,7 +63,7 @@ std::optional<Arguments> parse_arguments(int argc, char** argv, std::string& err
     std::optional<std::string> v;
     if (arg == "-c" || arg == "--config") {
       if (!(v = value(arg))) return std::nullopt;
-      a.config = *v;
+      a.configs.push_back(*v);
     } else if (arg == "--plugin-dir") {
       if (!(v = value(arg))) return std::nullopt;
       a.plugin_dirs.push_back(*v);
@@ -105,8 +112,12 @@ std::optional<Arguments> parse_arguments(int argc, char** argv, std::string& err
       return std::nullopt;
     }
   }
-  if ((a.command == "run" || a.command == "validate") && a.config.empty()) {
+  if ((a.command == "run" || a.command == "validate") && a.configs.empty()) {
     error = "'" + a.command + "' needs -c FILE, the pipeline to " + a.command;
+    return std::nullopt;
+  }
+  if (a.command == "plugin-check" && a.configs.size() > 1) {
+    error = "'plugin-check' takes one --config FILE, the plugin's";
     return std::nullopt;
   }
   if (a.command == "describe" && a.plugin.empty()) {

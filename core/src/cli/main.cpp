@@ -95,34 +95,35 @@ class ShutdownSignals {
   bool hangup_pending_ = false;
 };
 
-std::optional<core::PipelineConfig> load_config(const std::string& file) {
+std::optional<core::PipelineConfig> load_config(const std::vector<std::string>& paths) {
   core::Diagnostics diags;
-  auto config = core::load_pipeline_file(file, diags);
+  auto config = core::load_pipeline_files(paths, diags);
   if (!config) std::cerr << diags.to_string();
   return config;
 }
 
 int cmd_validate(const cli::Arguments& a) {
   core::Diagnostics diags;
-  auto config = core::load_pipeline_file(a.config, diags);
+  auto config = core::load_pipeline_files(a.configs, diags);
   if (config) {
     core::Engine engine({a.plugin_dirs, false});
     engine.load(*config, diags);
   }
   if (!diags.empty()) {
     std::cerr << diags.to_string();
-    std::cerr << a.config << ": " << diags.size() << (diags.size() == 1 ? " error\n" : " errors\n");
+    std::cerr << a.config_label() << ": " << diags.size()
+              << (diags.size() == 1 ? " error\n" : " errors\n");
     return exit_usage;
   }
-  std::cout << a.config << ": valid (" << config->nodes.size() << " nodes)\n";
+  std::cout << a.config_label() << ": valid (" << config->nodes.size() << " nodes)\n";
   return exit_ok;
 }
 
 int cmd_run(const cli::Arguments& a) {
   ShutdownSignals signals;
   // Taken before the file is read: an edit saved while the pipeline starts still reloads.
-  const std::string loaded_identity = core::config_file_identity(a.config);
-  auto config = load_config(a.config);
+  const std::string loaded_identity = core::config_identity(a.configs);
+  auto config = load_config(a.configs);
   if (!config) return exit_usage;
   core::Engine engine({a.plugin_dirs, true});
   core::Diagnostics diags;
@@ -143,7 +144,7 @@ int cmd_run(const cli::Arguments& a) {
     return exit_failure;
   }
   core::ReloaderOptions reload_options;
-  reload_options.file = a.config;
+  reload_options.paths = a.configs;
   if (a.watch_config) reload_options.watch_interval = std::chrono::seconds(1);
   reload_options.loaded_identity = loaded_identity;
   core::Reloader reloader(engine, reload_options);
@@ -153,8 +154,9 @@ int cmd_run(const cli::Arguments& a) {
     return core::ApiResponse{r.success ? 200 : 500, "text/plain; charset=utf-8", r.message};
   });
   signals.on_hangup(&reloader);
-  log->info("pipeline {} running ({} nodes); Ctrl-C stops it, SIGHUP reloads it{}", a.config,
-            config->nodes.size(), a.watch_config ? ", and so does a change to the file" : "");
+  log->info("pipeline {} running ({} nodes); Ctrl-C stops it, SIGHUP reloads it{}",
+            a.config_label(), config->nodes.size(),
+            a.watch_config ? ", and so does a change to the file" : "");
   signals.wait();
   log->info("stopping: draining what is queued into the sinks");
   signals.on_hangup(nullptr);
@@ -178,8 +180,8 @@ int cmd_run(const cli::Arguments& a) {
 // config does not load (its errors are printed).
 std::optional<std::vector<std::string>> plugin_dirs_for(const cli::Arguments& a) {
   std::vector<std::string> from_config;
-  if (!a.config.empty()) {
-    auto config = load_config(a.config);
+  if (!a.configs.empty()) {
+    auto config = load_config(a.configs);
     if (!config) return std::nullopt;
     from_config = config->plugin_dirs;
   }
@@ -237,12 +239,13 @@ int cmd_plugin_check(const cli::Arguments& a) {
   }
   options.run_for = std::chrono::milliseconds(*run_for);
   options.stop_deadline = std::chrono::milliseconds(*stop_deadline);
-  if (!a.config.empty()) {
+  if (!a.configs.empty()) {
+    const std::string& file = a.configs.front();
     try {
-      options.config = YAML::LoadFile(a.config);
-      options.config_file = a.config;
+      options.config = YAML::LoadFile(file);
+      options.config_file = file;
     } catch (const YAML::Exception& e) {
-      std::cerr << a.config << ":" << e.mark.line + 1 << ":" << e.mark.column + 1 << ": " << e.msg
+      std::cerr << file << ":" << e.mark.line + 1 << ":" << e.mark.column + 1 << ": " << e.msg
                 << "\n";
       return exit_usage;
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -190,7 +191,7 @@ void read_section(const YamlReader& r, const YAML::Node& section, NodeKind kind,
 
 // Inputs must name existing non-sink nodes and the graph must have no cycle; on success the
 // nodes are reordered so that each comes after all of its inputs.
-void check_graph(const YamlReader& r, std::vector<NodeConfig>& nodes) {
+void check_graph(Diagnostics& diags, std::vector<NodeConfig>& nodes) {
   std::map<std::string, size_t> index;
   for (size_t i = 0; i < nodes.size(); ++i) index[nodes[i].id] = i;
   std::vector<std::string> ids;
@@ -198,6 +199,7 @@ void check_graph(const YamlReader& r, std::vector<NodeConfig>& nodes) {
   for (const auto& n : nodes) ids.push_back(n.id);
   bool inputs_ok = true;
   for (auto& n : nodes) {
+    const YamlReader r(n.file, diags);
     std::set<std::string> unique;
     for (size_t i = 0; i < n.inputs.size(); ++i) {
       const std::string& in = n.inputs[i];
@@ -272,8 +274,8 @@ void check_graph(const YamlReader& r, std::vector<NodeConfig>& nodes) {
           loop += nodes[it->node].id + " -> ";
         }
         loop += nodes[next].id;
-        r.diags().add({r.file(), nodes[next].line, nodes[next].column,
-                       nodes[next].path() + ".inputs", "the graph has a cycle: " + loop});
+        diags.add({nodes[next].file, nodes[next].line, nodes[next].column,
+                   nodes[next].path() + ".inputs", "the graph has a cycle: " + loop});
         break;
       }
       marks[next] = Mark::active;
@@ -287,62 +289,134 @@ void check_graph(const YamlReader& r, std::vector<NodeConfig>& nodes) {
   nodes = std::move(sorted);
 }
 
-std::optional<PipelineConfig> parse(const YAML::Node& root, const std::string& file,
-                                    Diagnostics& diags) {
-  YamlReader r(file, diags);
-  PipelineConfig config;
-  config.file = file;
-  if (root.IsNull()) {
-    r.error(root, "", "the file is empty: it needs at least one source and one sink");
-    return std::nullopt;
-  }
-  if (!r.is_map(root, "")) return std::nullopt;
-  static const std::vector<std::string> known = {"data_dir", "plugin_dirs", "api",  "lifecycle",
-                                                 "sources",  "processors",  "sinks"};
-  // lifecycle first: its deadlines are the nodes' defaults.
-  if (const YAML::Node lifecycle = root["lifecycle"])
-    read_lifecycle(r, lifecycle, config.lifecycle);
-  std::map<std::string, std::string> seen;
-  for (const auto& kv : root) {
-    std::string key = kv.first.Scalar();
+// One file of a config, parsed: its mapping, or nothing when it could not be read.
+struct ConfigFile {
+  std::string path;
+  YAML::Node root;
+};
+
+// The settings that are the whole pipeline's, not a node's: each may be set in one file only.
+void read_globals(const ConfigFile& f, Diagnostics& diags, PipelineConfig& config,
+                  std::map<std::string, std::string>& set_in) {
+  const YamlReader r(f.path, diags);
+  for (const auto& kv : f.root) {
+    const std::string key = kv.first.Scalar();
+    if (key != "data_dir" && key != "plugin_dirs" && key != "api" && key != "lifecycle") continue;
+    const std::string here = f.path + ":" + std::to_string(kv.first.Mark().line + 1) + ":" +
+                             std::to_string(kv.first.Mark().column + 1);
+    if (auto it = set_in.find(key); it != set_in.end()) {
+      r.error(kv.first, key,
+              "'" + key + "' is set already, at " + it->second +
+                  ": a setting of the whole pipeline belongs in one file");
+      continue;
+    }
+    set_in[key] = here;
     if (key == "data_dir") {
       if (auto s = r.string(kv.second, key)) config.data_dir = *s;
       config.data_dir_mark = kv.second.Mark();
+      config.data_dir_file = f.path;
     } else if (key == "plugin_dirs") {
       if (auto l = r.strings(kv.second, key)) config.plugin_dirs = *l;
     } else if (key == "api") {
       read_api(r, kv.second, config);
-    } else if (key == "lifecycle") {
-      // read above
-    } else if (key == "sources") {
+      config.api_listen_file = f.path;
+    } else {
+      read_lifecycle(r, kv.second, config.lifecycle);
+    }
+  }
+}
+
+void read_sections(const ConfigFile& f, Diagnostics& diags, PipelineConfig& config,
+                   std::map<std::string, std::string>& seen) {
+  const YamlReader r(f.path, diags);
+  static const std::vector<std::string> known = {"data_dir", "plugin_dirs", "api",  "lifecycle",
+                                                 "sources",  "processors",  "sinks"};
+  for (const auto& kv : f.root) {
+    const std::string key = kv.first.Scalar();
+    if (key == "sources") {
       read_section(r, kv.second, NodeKind::source, config.lifecycle, config.nodes, seen);
     } else if (key == "processors") {
       read_section(r, kv.second, NodeKind::processor, config.lifecycle, config.nodes, seen);
     } else if (key == "sinks") {
       read_section(r, kv.second, NodeKind::sink, config.lifecycle, config.nodes, seen);
-    } else {
+    } else if (std::find(known.begin(), known.end(), key) == known.end()) {
       unknown_key(r, kv.first, "", known);
     }
   }
+}
+
+// The files as one pipeline: settings from wherever they are set, nodes from every file
+// (lifecycle defaults apply to all of them), and the graph checked as a whole.
+std::optional<PipelineConfig> parse(const std::vector<ConfigFile>& files, Diagnostics& diags) {
+  PipelineConfig config;
+  for (const auto& f : files) config.files.push_back(f.path);
+  config.file = files.empty() ? "" : files.front().path;
+  config.api_listen_file = config.data_dir_file = config.file;
+  std::vector<const ConfigFile*> mappings;
+  for (const auto& f : files) {
+    const YamlReader r(f.path, diags);
+    if (f.root.IsNull()) {
+      // One empty file among several is a fragment still to be written; alone, it is a
+      // mistake.
+      if (files.size() == 1) {
+        r.error(f.root, "", "the file is empty: it needs at least one source and one sink");
+      }
+      continue;
+    }
+    if (r.is_map(f.root, "")) mappings.push_back(&f);
+  }
+  if (!diags.empty()) return std::nullopt;
+  std::map<std::string, std::string> set_in;
+  for (const auto* f : mappings) read_globals(*f, diags, config, set_in);
+  std::map<std::string, std::string> seen;
+  for (const auto* f : mappings) read_sections(*f, diags, config, seen);
+  const YamlReader whole(config.file, diags);
   auto count = [&](NodeKind k) {
     return std::count_if(config.nodes.begin(), config.nodes.end(),
                          [k](const NodeConfig& n) { return n.kind == k; });
   };
+  const YAML::Node first = mappings.empty() ? YAML::Node() : mappings.front()->root;
   if (diags.empty() && count(NodeKind::source) == 0) {
-    r.error(root, "sources", "no source is defined: records have nowhere to come from");
+    whole.error(first, "sources", "no source is defined: records have nowhere to come from");
   }
   if (diags.empty() && count(NodeKind::sink) == 0) {
-    r.error(root, "sinks", "no sink is defined: records have nowhere to go");
+    whole.error(first, "sinks", "no sink is defined: records have nowhere to go");
   }
   if (config.nodes.size() > max_pipeline_nodes) {
-    r.error(root, "",
-            "the pipeline has " + std::to_string(config.nodes.size()) + " nodes; at most " +
-                std::to_string(max_pipeline_nodes) + " are allowed");
+    whole.error(first, "",
+                "the pipeline has " + std::to_string(config.nodes.size()) + " nodes; at most " +
+                    std::to_string(max_pipeline_nodes) + " are allowed");
     return std::nullopt;
   }
-  check_graph(r, config.nodes);
+  check_graph(diags, config.nodes);
   if (!diags.empty()) return std::nullopt;
   return config;
+}
+
+// Parses one file's text, with its environment variables replaced; nothing (and the reason
+// in diags) when it is not YAML or a variable is missing.
+std::optional<ConfigFile> read_config_text(const std::string& text, const std::string& path,
+                                           Diagnostics& diags) {
+  ConfigFile f{path, {}};
+  try {
+    f.root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    YamlReader(path, diags).error_at(e.mark, "", "malformed YAML: " + e.msg);
+    return std::nullopt;
+  }
+  if (!interpolate_tree(f.root, process_environment, YamlReader(path, diags))) return std::nullopt;
+  return f;
+}
+
+std::optional<std::string> read_whole(const std::string& path, Diagnostics& diags) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diags.add({path, 0, 0, "", "cannot read the file: " + std::string(std::strerror(errno))});
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace
@@ -359,26 +433,55 @@ const std::vector<std::string>& node_core_keys() {
 
 std::optional<PipelineConfig> load_pipeline_text(const std::string& text, const std::string& file,
                                                  Diagnostics& diags) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    YamlReader(file, diags).error_at(e.mark, "", "malformed YAML: " + e.msg);
-    return std::nullopt;
+  auto f = read_config_text(text, file, diags);
+  if (!f) return std::nullopt;
+  return parse({*f}, diags);
+}
+
+std::vector<std::string> config_files(const std::vector<std::string>& paths, Diagnostics& diags) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const auto& path : paths) {
+    std::error_code ec;
+    if (!fs::is_directory(path, ec)) {
+      files.push_back(path);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (const auto& entry : fs::directory_iterator(path, ec)) {
+      const auto ext = entry.path().extension();
+      if ((ext == ".yaml" || ext == ".yml") && !entry.is_directory()) {
+        found.push_back(entry.path().string());
+      }
+    }
+    if (ec) {
+      diags.add({path, 0, 0, "", "cannot list the folder: " + ec.message()});
+      continue;
+    }
+    if (found.empty()) {
+      diags.add({path, 0, 0, "", "the folder holds no *.yaml or *.yml file"});
+      continue;
+    }
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
   }
-  if (!interpolate_tree(root, process_environment, YamlReader(file, diags))) return std::nullopt;
-  return parse(root, file, diags);
+  return files;
+}
+
+std::optional<PipelineConfig> load_pipeline_files(const std::vector<std::string>& paths,
+                                                  Diagnostics& diags) {
+  std::vector<ConfigFile> files;
+  for (const auto& path : config_files(paths, diags)) {
+    auto text = read_whole(path, diags);
+    if (!text) continue;
+    if (auto f = read_config_text(*text, path, diags)) files.push_back(std::move(*f));
+  }
+  if (!diags.empty()) return std::nullopt;
+  return parse(files, diags);
 }
 
 std::optional<PipelineConfig> load_pipeline_file(const std::string& path, Diagnostics& diags) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diags.add({path, 0, 0, "", "cannot read the file: " + std::string(std::strerror(errno))});
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return load_pipeline_text(text.str(), path, diags);
+  return load_pipeline_files({path}, diags);
 }
 
 }  // namespace sluice::core

@@ -46,7 +46,8 @@ struct LifecycleConfig {
 };
 
 struct PipelineConfig {
-  std::string file;
+  std::string file;                // the first file read, for messages about the whole
+  std::vector<std::string> files;  // every file read, in order
   std::string data_dir = "./data";
   std::vector<std::string> plugin_dirs;
   std::string api_listen = "127.0.0.1:9400";  // empty: no API server
@@ -55,6 +56,7 @@ struct PipelineConfig {
   // Where api.listen and data_dir were written (null when not), for errors about them.
   YAML::Mark api_listen_mark = YAML::Mark::null_mark();
   YAML::Mark data_dir_mark = YAML::Mark::null_mark();
+  std::string api_listen_file, data_dir_file;
 };
 
 // Keys every node may have besides its plugin's own.
@@ -66,6 +68,13 @@ constexpr size_t max_pipeline_nodes = 10'000;
 
 // Parses and checks a pipeline; every problem found goes into diags, not only the first.
 std::optional<PipelineConfig> load_pipeline_file(const std::string& path, Diagnostics& diags);
+// A pipeline from several files and folders (each folder's *.yaml and *.yml, in name order),
+// as one graph: a node id defined twice, or a setting of the whole pipeline (data_dir, api,
+// plugin_dirs, lifecycle) set twice, is an error naming both places.
+std::optional<PipelineConfig> load_pipeline_files(const std::vector<std::string>& paths,
+                                                  Diagnostics& diags);
+// The files paths stand for: a file as itself, a folder as its *.yaml and *.yml in name order.
+std::vector<std::string> config_files(const std::vector<std::string>& paths, Diagnostics& diags);
 std::optional<PipelineConfig> load_pipeline_text(const std::string& text, const std::string& file,
                                                  Diagnostics& diags);
 

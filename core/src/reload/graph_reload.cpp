@@ -11,9 +11,8 @@ namespace sluice::core {
 
 bool Graph::reload(PipelineConfig next, const PluginCatalog& catalog, Diagnostics& diags,
                    ReloadReport& report) {
-  YamlReader reader(next.file, diags);
   Reload r;
-  if (!stage(next, catalog, reader, r)) return false;  // staged successors never start
+  if (!stage(next, catalog, diags, r)) return false;  // staged successors never start
   r.drain_until = std::chrono::steady_clock::now() + next.lifecycle.drain_deadline;
   stop_reading(r);
   rewire(r);
@@ -42,13 +41,13 @@ bool Graph::reload(PipelineConfig next, const PluginCatalog& catalog, Diagnostic
 }
 
 // Every node of next gets its plugin, the plan is made, and every changed or added node is
-// configured beside the running graph. Any error goes to the reader's diagnostics.
-bool Graph::stage(const PipelineConfig& next, const PluginCatalog& catalog, YamlReader& reader,
+// configured beside the running graph. Any error goes to diags, at the node's own file.
+bool Graph::stage(const PipelineConfig& next, const PluginCatalog& catalog, Diagnostics& diags,
                   Reload& r) {
   std::vector<std::shared_ptr<const PluginLibrary>> libraries;
   bool ok = true;
   for (const auto& nc : next.nodes) {
-    libraries.push_back(library_for(nc, catalog, reader));
+    libraries.push_back(library_for(nc, catalog, diags));
     ok = ok && libraries.back() != nullptr;
   }
   if (!ok) return false;
@@ -69,7 +68,7 @@ bool Graph::stage(const PipelineConfig& next, const PluginCatalog& catalog, Yaml
     s.config = nc;
     s.library = libraries[i];
     if (s.plan->fate == Fate::added || s.plan->fate == Fate::changed) {
-      auto instance = make_instance(nc, s.library, reader, next.data_dir);
+      auto instance = make_instance(nc, s.library, diags, next.data_dir);
       if (!instance) {
         ok = false;
         continue;

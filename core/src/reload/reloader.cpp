@@ -16,13 +16,31 @@ std::string ids(const std::vector<std::string>& v) {
 
 }  // namespace
 
+namespace {
+
 // Editors save by renaming a new file over the old one: the inode tells that apart.
-std::string config_file_identity(const std::string& file) {
+std::string file_identity(const std::string& file) {
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0) return "missing";
   return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
          std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
          std::to_string(st.st_mtim.tv_nsec);
+}
+
+}  // namespace
+
+std::string config_identity(const std::vector<std::string>& paths) {
+  std::string out;
+  for (const auto& path : paths) out += path + "=" + file_identity(path) + "\n";
+  Diagnostics ignored;  // a folder that cannot be listed is reported by the reload itself
+  for (const auto& file : config_files(paths, ignored)) {
+    out += file + "=" + file_identity(file) + "\n";
+  }
+  return out;
+}
+
+std::string config_label(const std::vector<std::string>& paths) {
+  return comma_list(paths);
 }
 
 Reloader::Reloader(Engine& engine, ReloaderOptions options)
@@ -33,8 +51,8 @@ Reloader::~Reloader() {
 }
 
 void Reloader::start() {
-  file_identity_ = options_.loaded_identity.empty() ? config_file_identity(options_.file)
-                                                    : options_.loaded_identity;
+  file_identity_ =
+      options_.loaded_identity.empty() ? config_identity(options_.paths) : options_.loaded_identity;
   ledger_.spawn("reloader", [this](StopSignal& stop) { run(stop); });
 }
 
@@ -77,7 +95,7 @@ uint64_t Reloader::reloads_done() const {
 }
 
 bool Reloader::file_changed() {
-  auto now = config_file_identity(options_.file);
+  auto now = config_identity(options_.paths);
   if (now == file_identity_) return false;
   file_identity_ = now;
   return true;
@@ -95,7 +113,7 @@ void Reloader::run(StopSignal& stop) {
       if (!pending_ && options_.watch_interval.count() > 0 && !token.stop_requested()) {
         lock.unlock();
         if (file_changed()) {
-          log->info("{} changed: reloading", options_.file);
+          log->info("{} changed: reloading", config_label(options_.paths));
           request();
         }
       }
@@ -123,21 +141,21 @@ void Reloader::run(StopSignal& stop) {
 ReloadResult Reloader::reload_once() {
   auto log = engine_logger();
   // The file read now is the one the reload applies, whatever the request saw.
-  file_identity_ = config_file_identity(options_.file);
+  file_identity_ = config_identity(options_.paths);
   Diagnostics diags;
   ReloadReport report;
-  bool ok = engine_.reload_file(options_.file, diags, report);
+  bool ok = engine_.reload_files(options_.paths, diags, report);
   if (!ok) {
     std::string errors = diags.to_string();
-    log->error("reload of {} failed; {}:\n{}", options_.file,
+    log->error("reload of {} failed; {}:\n{}", config_label(options_.paths),
                report.failed_to_start.empty() ? "the running pipeline is unchanged"
                                               : "some new nodes did not start",
                errors);
     return {false, errors};
   }
-  return {true, "reloaded " + options_.file + ": added " + ids(report.added) + ", removed " +
-                    ids(report.removed) + ", changed " + ids(report.changed) + ", kept " +
-                    ids(report.kept) + "\n"};
+  return {true, "reloaded " + config_label(options_.paths) + ": added " + ids(report.added) +
+                    ", removed " + ids(report.removed) + ", changed " + ids(report.changed) +
+                    ", kept " + ids(report.kept) + "\n"};
 }
 
 }  // namespace sluice::core

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "engine.hpp"
 #include "lifecycle/thread_ledger.hpp"
@@ -20,20 +21,23 @@ struct ReloadResult {
 };
 
 struct ReloaderOptions {
-  std::string file;  // the pipeline file, read anew for every reload
+  std::vector<std::string> paths;  // the pipeline's files and folders, read anew each reload
   // A burst of requests (an editor saving twice, a script sending several signals) becomes
   // one reload: it starts once no request came for settle, or max_delay after the first.
   std::chrono::milliseconds settle{100};
   std::chrono::milliseconds max_delay{1'000};
   // When positive, the file is checked this often and a change asks for a reload.
   std::chrono::milliseconds watch_interval{0};
-  // The file as it was when the running pipeline was read from it (config_file_identity):
+  // The files as they were when the running pipeline was read from them (config_identity):
   // a change made while the pipeline started is a change too. Empty: the file at start().
   std::string loaded_identity;
 };
 
-// What tells a rewritten file apart: device, inode, size and modification time.
-std::string config_file_identity(const std::string& file);
+// What tells a rewritten file apart: device, inode, size and modification time; of a
+// folder's files too, and of the folder itself, so that a file added or removed counts.
+std::string config_identity(const std::vector<std::string>& paths);
+// The files and folders as one line, for messages.
+std::string config_label(const std::vector<std::string>& paths);
 
 class Reloader {
  public:

@@ -34,7 +34,8 @@ Graph::~Graph() {
 
 std::shared_ptr<const PluginLibrary> Graph::library_for(const NodeConfig& nc,
                                                         const PluginCatalog& catalog,
-                                                        const YamlReader& reader) const {
+                                                        Diagnostics& diags) const {
+  const YamlReader reader(nc.file, diags);
   auto lib = catalog.find(nc.type);
   if (!lib) {
     reader.error(nc.node["type"], nc.path() + ".type", catalog.explain_missing(nc.type));
@@ -51,8 +52,9 @@ std::shared_ptr<const PluginLibrary> Graph::library_for(const NodeConfig& nc,
 
 std::unique_ptr<PluginInstance> Graph::make_instance(const NodeConfig& nc,
                                                      std::shared_ptr<const PluginLibrary> library,
-                                                     const YamlReader& reader,
+                                                     Diagnostics& diags,
                                                      const std::string& data_dir) const {
+  const YamlReader reader(nc.file, diags);  // each node's errors name its own file
   InstanceSettings s;
   s.id = nc.id;
   s.kind = nc.kind;
@@ -97,11 +99,10 @@ void Graph::wire(const std::vector<NodePtr>& nodes) {
 }
 
 bool Graph::build(const PluginCatalog& catalog, Diagnostics& diags) {
-  YamlReader reader(config_.file, diags);
   bool ok = true;
   for (const auto& nc : config_.nodes) {
-    auto lib = library_for(nc, catalog, reader);
-    auto instance = lib ? make_instance(nc, lib, reader, config_.data_dir) : nullptr;
+    auto lib = library_for(nc, catalog, diags);
+    auto instance = lib ? make_instance(nc, lib, diags, config_.data_dir) : nullptr;
     if (!instance) {
       ok = false;
       continue;

@@ -89,10 +89,10 @@ class Graph {
 
   std::shared_ptr<const PluginLibrary> library_for(const NodeConfig& nc,
                                                    const PluginCatalog& catalog,
-                                                   const YamlReader& reader) const;
+                                                   Diagnostics& diags) const;
   std::unique_ptr<PluginInstance> make_instance(const NodeConfig& nc,
                                                 std::shared_ptr<const PluginLibrary> library,
-                                                const YamlReader& reader,
+                                                Diagnostics& diags,
                                                 const std::string& data_dir) const;
   NodePtr make_node(const NodeConfig& nc, std::unique_ptr<PluginInstance> instance,
                     std::shared_ptr<const PluginLibrary> library) const;
@@ -103,7 +103,7 @@ class Graph {
   void stop_worker(Node& node, std::chrono::steady_clock::time_point drain_until);
 
   // The phases of a reload (reload/graph_reload.cpp), in the order they run.
-  bool stage(const PipelineConfig& next, const PluginCatalog& catalog, YamlReader& reader,
+  bool stage(const PipelineConfig& next, const PluginCatalog& catalog, Diagnostics& diags,
              Reload& r);
   void stop_reading(const Reload& r);
   void rewire(const Reload& r);
