@@ -326,3 +326,37 @@ TEST_CASE("a node's error names its own file, and a folder without configs is re
   CHECK_FALSE(core::load_pipeline_files({(d.root / "conf.d").string()}, empty).has_value());
   CHECK(empty.to_string().find("the folder holds no *.yaml or *.yml file") != std::string::npos);
 }
+
+TEST_CASE("data_dir defaults to the service's state folder, never to the working directory",
+          "[config]") {
+  auto with_env = [](const char* name, const char* value, const auto& check) {
+    const char* saved = std::getenv(name);
+    std::string kept = saved != nullptr ? saved : "";
+    if (value != nullptr) {
+      ::setenv(name, value, 1);
+    } else {
+      ::unsetenv(name);
+    }
+    check();
+    if (saved != nullptr) {
+      ::setenv(name, kept.c_str(), 1);
+    } else {
+      ::unsetenv(name);
+    }
+  };
+  with_env("STATE_DIRECTORY", "/var/lib/sluice-unit:/var/lib/other", [] {
+    CHECK(core::default_data_dir() == "/var/lib/sluice-unit");
+    core::Diagnostics diags;
+    auto config = core::load_pipeline_text(valid, "p.yaml", diags);
+    REQUIRE(config.has_value());
+    CHECK(config->data_dir == "/var/lib/sluice-unit");
+  });
+  with_env("STATE_DIRECTORY", nullptr, [&] {
+    if (::geteuid() == 0) {
+      CHECK(core::default_data_dir() == "/var/lib/sluice");
+    } else {
+      with_env("XDG_STATE_HOME", "/tmp/xdg-state",
+               [] { CHECK(core::default_data_dir() == "/tmp/xdg-state/sluice"); });
+    }
+  });
+}

@@ -12,7 +12,7 @@ std::unique_ptr<core::Engine> load_engine(const TempDir& dir, const std::string&
   write_file(file, yaml);
   auto config = core::load_pipeline_file(file, diags);
   if (!config) return nullptr;
-  if (config->data_dir == "./data") config->data_dir = dir.file("data");
+  if (config->data_dir_mark.is_null()) config->data_dir = dir.file("data");  // not set
   auto engine = std::make_unique<core::Engine>(
       core::EngineOptions{{plugin_dir(), test_plugin_dir()}, serve_api});
   if (!engine->load(*config, diags)) return nullptr;

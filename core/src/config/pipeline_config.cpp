@@ -1,7 +1,10 @@
 #include "config/pipeline_config.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -352,6 +355,7 @@ std::optional<PipelineConfig> parse(const std::vector<ConfigFile>& files, Diagno
   for (const auto& f : files) config.files.push_back(f.path);
   config.file = files.empty() ? "" : files.front().path;
   config.api_listen_file = config.data_dir_file = config.file;
+  config.data_dir = default_data_dir();
   std::vector<const ConfigFile*> mappings;
   for (const auto& f : files) {
     const YamlReader r(f.path, diags);
@@ -429,6 +433,21 @@ const std::vector<std::string>& node_core_keys() {
   static const std::vector<std::string> keys = {"type", "inputs", "buffer", "start_deadline",
                                                 "stop_deadline"};
   return keys;
+}
+
+std::string default_data_dir() {
+  if (const char* state = std::getenv("STATE_DIRECTORY"); state != nullptr && *state != '\0') {
+    std::string first(state);
+    return first.substr(0, first.find(':'));  // systemd lists one per StateDirectory= entry
+  }
+  if (::geteuid() == 0) return "/var/lib/sluice";
+  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg != nullptr && *xdg == '/') {
+    return std::string(xdg) + "/sluice";
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home == '/') {
+    return std::string(home) + "/.local/state/sluice";
+  }
+  return "./data";
 }
 
 std::optional<PipelineConfig> load_pipeline_text(const std::string& text, const std::string& file,

@@ -48,7 +48,7 @@ struct LifecycleConfig {
 struct PipelineConfig {
   std::string file;                // the first file read, for messages about the whole
   std::vector<std::string> files;  // every file read, in order
-  std::string data_dir = "./data";
+  std::string data_dir;  // default_data_dir() unless the config sets it
   std::vector<std::string> plugin_dirs;
   std::string api_listen = "127.0.0.1:9400";  // empty: no API server
   LifecycleConfig lifecycle;
@@ -58,6 +58,11 @@ struct PipelineConfig {
   YAML::Mark data_dir_mark = YAML::Mark::null_mark();
   std::string api_listen_file, data_dir_file;
 };
+
+// Where state goes when the config does not say: systemd's StateDirectory when the service
+// has one, /var/lib/sluice for root, and the user's XDG state folder otherwise; never a
+// path relative to wherever the process happened to start.
+std::string default_data_dir();
 
 // Keys every node may have besides its plugin's own.
 const std::vector<std::string>& node_core_keys();
