@@ -1,10 +1,12 @@
 // The API: /metrics that Prometheus's own checker accepts, /healthz, /ready, /debug/threads.
 #include <catch2/catch.hpp>
+#include <ctime>
 
 #include "helpers.hpp"
 #include "http_client.hpp"
 #include "pipeline.hpp"
 #include "subprocess.hpp"
+#include "version.hpp"
 
 using namespace sluice;
 
@@ -40,6 +42,10 @@ TEST_CASE("/metrics passes promtool check metrics and carries the core metrics",
     return test::metric_value(engine->metrics(), "sluice_component_sent_events_total",
                               {{"component_id", "out"}}) > 0;
   }));
+  // At least 50 ms of CPU time by the time of the scrape: the counter counts in 10 ms ticks.
+  const std::clock_t spin_from = std::clock();
+  while (std::clock() - spin_from < CLOCKS_PER_SEC / 20) {
+  }
   auto reply = test::http_get(engine->api_port(), "/metrics");
   REQUIRE(reply.status == 200);
   for (const char* name :
@@ -50,6 +56,18 @@ TEST_CASE("/metrics passes promtool check metrics and carries the core metrics",
         "sluice_demo_acknowledged_events_total"}) {
     CHECK(reply.body.find(name) != std::string::npos);
   }
+  // The standard process metrics, with values that are this process's.
+  CHECK(test::metric_value(engine->metrics(), "process_cpu_seconds_total", {}) >= 0.04);
+  CHECK(test::metric_value(engine->metrics(), "process_resident_memory_bytes", {}) > 1e6);
+  CHECK(test::metric_value(engine->metrics(), "process_virtual_memory_bytes", {}) > 1e6);
+  CHECK(test::metric_value(engine->metrics(), "process_open_fds", {}) > 3);
+  CHECK(test::metric_value(engine->metrics(), "process_max_fds", {}) >= 1024);
+  const double started = test::metric_value(engine->metrics(), "process_start_time_seconds", {});
+  const double now = static_cast<double>(std::time(nullptr));
+  CHECK(started > now - 3600);
+  CHECK(started <= now + 1);
+  CHECK(reply.body.find("sluice_build_info{revision=\"") != std::string::npos);
+  CHECK(reply.body.find("version=\"" SLUICE_VERSION "\"} 1") != std::string::npos);
   CHECK(reply.body.find(R"(component_id="keep",component_type="filter")") != std::string::npos);
   test::write_file(dir.file("metrics.txt"), reply.body);
   // promtool reads the exposition on standard input.

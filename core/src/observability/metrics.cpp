@@ -3,6 +3,8 @@
 #include <prometheus/text_serializer.h>
 
 #include "lifecycle/process_counts.hpp"
+#include "observability/process_stats.hpp"
+#include "version.hpp"
 
 namespace sluice::core {
 
@@ -86,6 +88,26 @@ Metrics::Metrics()
   last_reload_.Add({}).SetToCurrentTime();
   threads_.Add({});
   fds_.Add({});
+  auto gauge = [this](const char* name, const char* help) {
+    return &pm::BuildGauge().Name(name).Help(help).Register(*registry_).Add({});
+  };
+  process_.cpu_seconds = &pm::BuildCounter()
+                              .Name("process_cpu_seconds_total")
+                              .Help("Total user and system CPU time spent in seconds.")
+                              .Register(*registry_)
+                              .Add({});
+  process_.resident = gauge("process_resident_memory_bytes", "Resident memory size in bytes.");
+  process_.virtual_bytes = gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.");
+  process_.open_fds = gauge("process_open_fds", "Number of open file descriptors.");
+  process_.max_fds = gauge("process_max_fds", "Maximum number of open file descriptors.");
+  process_.start_time =
+      gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.");
+  pm::BuildGauge()
+      .Name("sluice_build_info")
+      .Help("The version and source revision of this build; always 1.")
+      .Register(*registry_)
+      .Add({{"version", SLUICE_VERSION}, {"revision", SLUICE_REVISION}})
+      .Set(1);
 }
 
 ComponentMetrics Metrics::component(const std::string& id, const std::string& type,
@@ -177,8 +199,21 @@ std::unique_ptr<PluginMetric> Metrics::plugin_metric(
 }
 
 std::string Metrics::render() {
+  std::lock_guard lock(render_mutex_);
   threads_.Add({}).Set(static_cast<double>(count_threads()));
   fds_.Add({}).Set(static_cast<double>(count_open_fds()));
+  if (auto s = read_process_stats()) {
+    // A counter only grows: it is given what was spent since the last render.
+    if (s->cpu_seconds > process_.cpu_counted) {
+      process_.cpu_seconds->Increment(s->cpu_seconds - process_.cpu_counted);
+      process_.cpu_counted = s->cpu_seconds;
+    }
+    process_.resident->Set(s->resident_bytes);
+    process_.virtual_bytes->Set(s->virtual_bytes);
+    process_.open_fds->Set(s->open_fds);
+    process_.max_fds->Set(s->max_fds);
+    process_.start_time->Set(s->start_time_seconds);
+  }
   return pm::TextSerializer().Serialize(registry_->Collect());
 }
 

@@ -79,6 +79,14 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& restarts_;
   prometheus::Family<prometheus::Gauge>& threads_;
   prometheus::Family<prometheus::Gauge>& fds_;
+  // The standard process_* metrics, read at each render, and sluice_build_info.
+  struct Process {
+    prometheus::Counter* cpu_seconds = nullptr;
+    prometheus::Gauge *resident = nullptr, *virtual_bytes = nullptr, *open_fds = nullptr,
+                      *max_fds = nullptr, *start_time = nullptr;
+    double cpu_counted = 0;
+  } process_;
+  std::mutex render_mutex_;
   std::mutex plugin_mutex_;
   std::map<std::string, std::pair<sluice_metric_type_t, void*>> plugin_families_;
 };
