@@ -153,7 +153,10 @@ bool interpolate_tree(YAML::Node& root, const EnvironmentLookup& lookup, const Y
     } else if (node.IsMap()) {
       for (auto kv : node) {
         const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
-        walk(kv.second, path.empty() ? key : path + "." + key);
+        std::string child = path;
+        if (!child.empty()) child += '.';
+        child += key;
+        walk(kv.second, child);
       }
     } else if (node.IsSequence()) {
       for (size_t i = 0; i < node.size(); ++i) walk(node[i], path + "[" + std::to_string(i) + "]");
