@@ -82,7 +82,7 @@ sinks:
     type: capture_sink
     inputs: [gen]
     path: /dev/null
-    delay: 20ms
+    delay: 50ms
     buffer:
       max_bytes: 8MiB
 )");
@@ -92,16 +92,19 @@ sinks:
                               {{"outcome", "delivered"}});
   };
   const size_t rss_start = test::rss_kib();
-  size_t rss_peak = rss_start, bytes_peak = 0;
+  size_t rss_peak = rss_start;
   REQUIRE(test::wait_until(
       [&] {
         rss_peak = std::max(rss_peak, test::rss_kib());
-        bytes_peak = std::max(bytes_peak, engine->graph()->inbox("slow")->bytes());
         return delivered() == 400;
       },
       std::chrono::seconds(60)));
+  // The queue's own peak, not a sample of it: a sampling loop on a loaded machine (or under
+  // a sanitizer) can miss the moment it was full. The sink takes 20 MiB/s at most, the source
+  // makes far more: the queue fills, and the source is held back at its bound.
+  const size_t bytes_peak = engine->graph()->inbox("slow")->peak_bytes();
   CHECK(bytes_peak <= size_t{8} << 20);
-  CHECK(bytes_peak >= size_t{6} << 20);  // it was full: the source was held back
+  CHECK(bytes_peak >= size_t{6} << 20);
   CHECK(engine->graph()->inbox("slow")->peak_events() <= 32);
   CHECK(rss_peak - rss_start < 48 * 1024);
   CHECK(test::metric_value(m, "sluice_queue_bytes", {{"component_id", "slow"}}) <= 8 << 20);

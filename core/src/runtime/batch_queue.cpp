@@ -29,6 +29,7 @@ void BatchQueue::admit(std::unique_ptr<Batch>& batch, size_t bytes) {
   events_ += batch->size();
   bytes_ += bytes;
   peak_ = std::max(peak_, events_.load());
+  peak_bytes_ = std::max(peak_bytes_, bytes_.load());
   items_.push_back({std::move(batch), bytes});
 }
 
@@ -167,6 +168,11 @@ int BatchQueue::consumers_lingering() const {
 size_t BatchQueue::peak_events() const {
   std::lock_guard lock(mutex_);
   return peak_;
+}
+
+size_t BatchQueue::peak_bytes() const {
+  std::lock_guard lock(mutex_);
+  return peak_bytes_;
 }
 
 }  // namespace sluice::core

@@ -51,7 +51,9 @@ class BatchQueue {
 
   size_t events() const;
   size_t bytes() const;
+  // The most it held at once, in records and in bytes: what a test checks a bound against.
   size_t peak_events() const;
+  size_t peak_bytes() const;
   int producers_waiting() const;
   int consumers_lingering() const;
 
@@ -86,6 +88,7 @@ class BatchQueue {
   std::atomic<size_t> events_{0};
   std::atomic<size_t> bytes_{0};
   size_t peak_ = 0;
+  size_t peak_bytes_ = 0;
   bool closed_ = false;
   int producers_waiting_ = 0;
   int consumers_waiting_ = 0;
