@@ -1,6 +1,7 @@
 // The processor plugins in a running engine, fed by file_source from a real file: what they
 // make of each line, and that what they drop still moves the source's positions on.
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -236,6 +237,12 @@ sinks:
 }
 
 TEST_CASE("sluice plugin-check passes on every processor", "[processors]") {
+  // Under AddressSanitizer: plugin-check unloads the plugin, and with it libre2, whose
+  // thread-local storage the main thread used; LeakSanitizer's tracer then reads that thread's
+  // stale dynamic-TLS entry at exit and crashes (SIGSEGV in the tracer, after the check has
+  // passed). Its TLS scan is turned off for these runs; a leak still fails them. Elsewhere
+  // the variable is ignored.
+  ::setenv("LSAN_OPTIONS", "use_tls=0", 1);
   test::TempDir dir;
   test::write_file(dir.file("json_parser.yaml"),
                    "labels: {level: level}\ntimestamp: {source: ts, format: rfc3339}\n");
