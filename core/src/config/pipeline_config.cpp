@@ -299,12 +299,14 @@ struct ConfigFile {
 };
 
 // The settings that are the whole pipeline's, not a node's: each may be set in one file only.
+const std::vector<std::string> global_keys = {"data_dir", "plugin_dirs", "api", "lifecycle"};
+
 void read_globals(const ConfigFile& f, Diagnostics& diags, PipelineConfig& config,
                   std::map<std::string, std::string>& set_in) {
   const YamlReader r(f.path, diags);
   for (const auto& kv : f.root) {
     const std::string key = kv.first.Scalar();
-    if (key != "data_dir" && key != "plugin_dirs" && key != "api" && key != "lifecycle") continue;
+    if (std::find(global_keys.begin(), global_keys.end(), key) == global_keys.end()) continue;
     const std::string here = f.path + ":" + std::to_string(kv.first.Mark().line + 1) + ":" +
                              std::to_string(kv.first.Mark().column + 1);
     if (auto it = set_in.find(key); it != set_in.end()) {
@@ -332,8 +334,11 @@ void read_globals(const ConfigFile& f, Diagnostics& diags, PipelineConfig& confi
 void read_sections(const ConfigFile& f, Diagnostics& diags, PipelineConfig& config,
                    std::map<std::string, std::string>& seen) {
   const YamlReader r(f.path, diags);
-  static const std::vector<std::string> known = {"data_dir", "plugin_dirs", "api",  "lifecycle",
-                                                 "sources",  "processors",  "sinks"};
+  static const std::vector<std::string> known = [] {
+    auto keys = global_keys;
+    keys.insert(keys.end(), {"sources", "processors", "sinks"});
+    return keys;
+  }();
   for (const auto& kv : f.root) {
     const std::string key = kv.first.Scalar();
     if (key == "sources") {
