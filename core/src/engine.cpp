@@ -134,10 +134,11 @@ bool Engine::start(std::string& error) {
       api_.reset();
       return false;
     }
+    // The port bound, not the one asked for: with port 0 this line is how one learns it.
     engine_logger()->info(
-        "API listening on {} (/metrics, /healthz, /ready, /debug/threads, /debug/graph, "
+        "API listening on {}:{} (/metrics, /healthz, /ready, /debug/threads, /debug/graph, "
         "POST /-/reload)",
-        listen);
+        listen.substr(0, listen.rfind(':')), api_->port());
   }
   if (!graph_->start()) {
     error = "the pipeline failed to start";

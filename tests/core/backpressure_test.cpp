@@ -108,5 +108,6 @@ sinks:
   CHECK(engine->graph()->inbox("slow")->peak_events() <= 32);
   CHECK(rss_peak - rss_start < 48 * 1024);
   CHECK(test::metric_value(m, "sluice_queue_bytes", {{"component_id", "slow"}}) <= 8 << 20);
+  CHECK(test::metric_value(m, "sluice_queue_max_bytes", {{"component_id", "slow"}}) == 8 << 20);
   engine->stop();
 }

@@ -69,6 +69,11 @@ TEST_CASE("/metrics passes promtool check metrics and carries the core metrics",
   CHECK(reply.body.find("sluice_build_info{revision=\"") != std::string::npos);
   CHECK(reply.body.find("version=\"" SLUICE_VERSION "\"} 1") != std::string::npos);
   CHECK(reply.body.find(R"(component_id="keep",component_type="filter")") != std::string::npos);
+  // Each queue's bounds beside its fill: the defaults here.
+  CHECK(test::metric_value(engine->metrics(), "sluice_queue_max_events",
+                           {{"component_id", "out"}}) == 10'000);
+  CHECK(test::metric_value(engine->metrics(), "sluice_queue_max_bytes",
+                           {{"component_id", "out"}}) == 64 << 20);
   test::write_file(dir.file("metrics.txt"), reply.body);
   // promtool reads the exposition on standard input.
   auto r = test::run({"/bin/sh", "-c", "promtool check metrics < " + dir.file("metrics.txt")});

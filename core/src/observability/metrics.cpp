@@ -53,6 +53,14 @@ Metrics::Metrics()
                        .Help("Bytes of the records waiting in a component's input buffer "
                              "(their lines and a fixed cost per record).")
                        .Register(*registry_)),
+      queue_max_events_(pm::BuildGauge()
+                            .Name("sluice_queue_max_events")
+                            .Help("The bound of a component's input buffer in records.")
+                            .Register(*registry_)),
+      queue_max_bytes_(pm::BuildGauge()
+                           .Name("sluice_queue_max_bytes")
+                           .Help("The bound of a component's input buffer in bytes.")
+                           .Register(*registry_)),
       violations_(pm::BuildCounter()
                       .Name("sluice_lifecycle_violations_total")
                       .Help("Breaches of the lifecycle contract: missed deadlines, threads or "
@@ -121,8 +129,12 @@ ComponentMetrics Metrics::component(const std::string& id, const std::string& ty
   if (has_queue) {
     m.queue_events = &queue_events_.Add(labels);
     m.queue_bytes = &queue_bytes_.Add(labels);
+    m.queue_max_events = &queue_max_events_.Add(labels);
+    m.queue_max_bytes = &queue_max_bytes_.Add(labels);
   }
-  // Present at zero from the start, so that alerts on increase() see the first violation.
+  // Present at zero from the start, so that alerts on increase() see the first violation
+  // or restart.
+  restarts_.Add(labels);
   for (const char* v : {"start_deadline", "stop_deadline"}) {
     auto with_kind = labels;
     with_kind["violation"] = v;

@@ -26,6 +26,9 @@ struct ComponentMetrics {
   prometheus::Counter* errors = nullptr;
   prometheus::Gauge* queue_events = nullptr;  // sinks and processors only
   prometheus::Gauge* queue_bytes = nullptr;   // sinks and processors only
+  // The queue's bounds beside its fill, so that a dashboard or an alert can tell how full it is.
+  prometheus::Gauge* queue_max_events = nullptr;
+  prometheus::Gauge* queue_max_bytes = nullptr;
 };
 
 // A metric a plugin made. Its series outlives the instance: a node restarted under the same
@@ -72,6 +75,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& errors_;
   prometheus::Family<prometheus::Gauge>& queue_events_;
   prometheus::Family<prometheus::Gauge>& queue_bytes_;
+  prometheus::Family<prometheus::Gauge>& queue_max_events_;
+  prometheus::Family<prometheus::Gauge>& queue_max_bytes_;
   prometheus::Family<prometheus::Counter>& violations_;
   prometheus::Family<prometheus::Histogram>& stop_duration_;
   prometheus::Family<prometheus::Counter>& reloads_;

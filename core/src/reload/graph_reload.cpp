@@ -156,10 +156,7 @@ void Graph::hand_over_to_successors(Reload& r) {
     n.config = s.config;
     n.library = s.library;
     n.when_full = s.config.when_full;
-    if (n.inbox) {
-      n.inbox->set_max_events(s.config.max_events);
-      n.inbox->set_max_bytes(s.config.max_bytes);
-    }
+    n.bound_inbox(s.config.max_events, s.config.max_bytes);
     n.instance = std::move(s.successor);
     n.instance->set_inbox(n.inbox.get());
     n.instance->set_output(n.output.get());

@@ -78,6 +78,7 @@ Graph::NodePtr Graph::make_node(const NodeConfig& nc, std::unique_ptr<PluginInst
   node->when_full = nc.when_full;
   if (nc.kind != NodeKind::source)
     node->inbox = std::make_unique<BatchQueue>(nc.max_events, nc.max_bytes);
+  node->bound_inbox(nc.max_events, nc.max_bytes);
   if (nc.kind != NodeKind::sink) node->output = std::make_unique<FanOut>();
   node->instance->set_inbox(node->inbox.get());
   node->instance->set_output(node->output.get());

@@ -30,6 +30,17 @@ struct GraphNode {
   std::atomic<WhenFull> when_full{WhenFull::block};
   std::atomic<bool> removed{false};  // by a reload: copies on their way are dropped by intent
 
+  // The inbox's bounds, set at start and at a reload, and shown beside its fill.
+  void bound_inbox(size_t max_events, size_t max_bytes) {
+    if (!inbox) return;
+    inbox->set_max_events(max_events);
+    inbox->set_max_bytes(max_bytes);
+    if (counters.queue_max_events != nullptr) {
+      counters.queue_max_events->Set(static_cast<double>(max_events));
+      counters.queue_max_bytes->Set(static_cast<double>(max_bytes));
+    }
+  }
+
   // Whether a thread of this node outlived its deadline: its memory must then never be freed.
   bool has_stray_threads() const {
     return instance->state() == InstanceState::violated ||
