@@ -8,13 +8,14 @@ packages=(
   libboost-dev libboost-filesystem-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev prometheus-cpp-dev
   libre2-dev libsimdjson-dev catch2
-  libprotobuf-dev protobuf-compiler libsnappy-dev libssl-dev zlib1g-dev
+  libprotobuf-dev protobuf-compiler libsnappy-dev libssl-dev zlib1g-dev libsystemd-dev
 )
-# Only the test suite needs these: promtool checks the /metrics output; docker_source's tests
-# start their own Docker engine, with an image made from busybox-static; file_source's
-# follow logrotate; loki_sink's TLS tests make their certificates with openssl.
+# Only the test suite needs these: promtool checks the /metrics output and the alert rules,
+# systemd-analyze the service unit; docker_source's tests start their own Docker engine,
+# with an image made from busybox-static; file_source's follow logrotate; loki_sink's TLS
+# tests make their certificates with openssl.
 # clang and its runtime bring libFuzzer, for the fuzz targets (tests/fuzz).
-test_packages=(prometheus docker.io busybox-static logrotate openssl clang libclang-rt-14-dev)
+test_packages=(prometheus systemd docker.io busybox-static logrotate openssl clang libclang-rt-14-dev)
 # Only the benchmarks need these: perf for the profile, curl and bc for the docker figures.
 bench_packages=(linux-perf curl bc)
 

@@ -15,6 +15,7 @@
 #include "config/pipeline_config.hpp"
 #include "engine.hpp"
 #include "lifecycle/conformance.hpp"
+#include "lifecycle/service_notify.hpp"
 #include "observability/logging.hpp"
 #include "plugins/plugin_catalog.hpp"
 #include "plugins/plugin_description.hpp"
@@ -157,7 +158,9 @@ int cmd_run(const cli::Arguments& a) {
   log->info("pipeline {} running ({} nodes); Ctrl-C stops it, SIGHUP reloads it{}",
             a.config_label(), config->nodes.size(),
             a.watch_config ? ", and so does a change to the file" : "");
+  core::service::ready("running " + a.config_label());
   signals.wait();
+  core::service::stopping();
   log->info("stopping: draining what is queued into the sinks");
   signals.on_hangup(nullptr);
   engine.set_reload_handler(nullptr);

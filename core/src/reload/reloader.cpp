@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "lifecycle/service_notify.hpp"
 #include "observability/listing.hpp"
 #include "observability/logging.hpp"
 
@@ -144,7 +145,12 @@ ReloadResult Reloader::reload_once() {
   file_identity_ = config_identity(options_.paths);
   Diagnostics diags;
   ReloadReport report;
+  service::reloading();
   bool ok = engine_.reload_files(options_.paths, diags, report);
+  // Ready again either way: a failed reload leaves the running pipeline as it was (or with
+  // the nodes that did start), and systemd is told so in the status line.
+  service::ready(ok ? "running " + config_label(options_.paths)
+                    : "running; the last reload failed, see the log");
   if (!ok) {
     std::string errors = diags.to_string();
     log->error("reload of {} failed; {}:\n{}", config_label(options_.paths),
