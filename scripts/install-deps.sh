@@ -11,11 +11,13 @@ packages=(
   libprotobuf-dev protobuf-compiler libsnappy-dev libssl-dev zlib1g-dev libsystemd-dev
 )
 # Only the test suite needs these: promtool checks the /metrics output and the alert rules,
-# systemd-analyze the service unit; docker_source's tests start their own Docker engine,
-# with an image made from busybox-static; file_source's follow logrotate; loki_sink's TLS
-# tests make their certificates with openssl.
+# systemd-analyze the service unit; the package is checked by lintian and installed into a
+# root that debootstrap makes (dpkg-dev's dpkg-shlibdeps finds its dependencies);
+# docker_source's tests start their own Docker engine, with an image made from
+# busybox-static; file_source's follow logrotate; loki_sink's TLS tests make their
+# certificates with openssl.
 # clang and its runtime bring libFuzzer, for the fuzz targets (tests/fuzz).
-test_packages=(prometheus systemd docker.io busybox-static logrotate openssl clang libclang-rt-14-dev)
+test_packages=(prometheus systemd debootstrap lintian dpkg-dev docker.io busybox-static logrotate openssl clang libclang-rt-14-dev)
 # Only the benchmarks need these: perf for the profile, curl and bc for the docker figures.
 bench_packages=(linux-perf curl bc)
 

@@ -21,7 +21,7 @@ TEST_CASE("the installed SDK builds the examples out of tree and the engine runs
   INFO(install.out << install.err);
   REQUIRE(install.exit_code == 0);
   CHECK(std::filesystem::exists(prefix + "/lib/cmake/SluiceSDK/SluiceSDKConfig.cmake"));
-  CHECK(std::filesystem::exists(prefix + "/lib/pkgconfig/sluice-sdk.pc"));
+  CHECK(std::filesystem::exists(prefix + "/share/pkgconfig/sluice-sdk.pc"));
   const std::string sluice = prefix + "/bin/sluice";
 
   struct Example {
