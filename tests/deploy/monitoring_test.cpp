@@ -58,7 +58,7 @@ TEST_CASE("every metric the dashboard and the alert rules name is one the engine
     CHECK(in_file.size() >= 10);  // the files are read, and name what they should
     named.insert(in_file.begin(), in_file.end());
   }
-  test::PackagedEngine engine;
+  test::PackagedEngine engine(test::packaged_config());
   INFO(engine.log());
   REQUIRE(engine.port() != 0);
   // The plugins make their metrics as they start: wait until every source's and the sink's

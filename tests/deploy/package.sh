@@ -26,10 +26,10 @@ step() { echo "=== $*"; }
 
 step "build the packages"
 rm -f "$build"/sluice*.deb
-rm -f "$build"/sluice*.deb
-(cd "$build" && cpack -G DEB >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log"; fail "cpack"; }
-deb=$(ls "$build"/sluice_*_amd64.deb)
-dev=$(ls "$build"/sluice-dev_*_all.deb)
+# Into a folder of this run's own: the package and image tests may run at once.
+(cd "$build" && cpack -G DEB -B "$work/packages" >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log"; fail "cpack"; }
+deb=$(ls "$work"/packages/sluice_*_amd64.deb)
+dev=$(ls "$work"/packages/sluice-dev_*_all.deb)
 
 step "lintian"
 lintian --fail-on error --suppress-tags no-manual-page "$deb" "$dev" || fail "lintian found errors"

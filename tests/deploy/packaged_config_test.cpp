@@ -22,7 +22,7 @@ TEST_CASE("the packaged config is valid with nothing set in the environment", "[
 // No daemon and no Loki is the state of a host where the package was just installed: the
 // service runs, says what it cannot reach, and is healthy and ready.
 TEST_CASE("the packaged config runs where neither Docker nor Loki is reachable", "[deploy]") {
-  test::PackagedEngine engine;
+  test::PackagedEngine engine(test::packaged_config());
   INFO(engine.log());
   REQUIRE(engine.port() != 0);
   CHECK(test::http_get(engine.port(), "/healthz").status == 200);

@@ -1,9 +1,11 @@
-// The packaged configuration (deploy/sluice.yaml) run as the service runs it, with what it
-// reads from the environment pointed into a test folder: no Loki, no Docker daemon.
+// A shipped configuration (deploy/sluice.yaml, the Kubernetes ConfigMap's) run as the service
+// runs it, with what it reads from the environment pointed into a test folder: no Loki, no
+// Docker daemon, the API on a free loopback port.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "helpers.hpp"
 #include "subprocess.hpp"
@@ -12,7 +14,7 @@ namespace sluice::test {
 
 class PackagedEngine {
  public:
-  PackagedEngine();
+  explicit PackagedEngine(const std::string& config);
   ~PackagedEngine();
   // The API's port, read from the engine's log (the config asks for port 0); 0 if it never
   // said.
@@ -28,5 +30,7 @@ class PackagedEngine {
 };
 
 std::string packaged_config();  // the path of deploy/sluice.yaml
+// The environment a shipped config reads, pointed into dir: VAR=value pairs for env(1).
+std::vector<std::string> shipped_config_environment(const TempDir& dir);
 
 }  // namespace sluice::test
