@@ -127,6 +127,16 @@ TEST_CASE("a config's plugins are found by file name, and no other library is op
         std::string::npos);
 }
 
+// In a chroot without /proc the binary cannot find the folder beside it: the error says that
+// nothing was searched and how to name a folder, not "not found in:" followed by nothing.
+TEST_CASE("a missing plugin with no folder to search says so and what to do", "[loader]") {
+  auto catalog = core::PluginCatalog::discover({}, {"loki_sink"});
+  const std::string why = catalog.explain_missing("loki_sink");
+  CHECK(why.find("no plugin folder was searched") != std::string::npos);
+  CHECK(why.find("--plugin-dir") != std::string::npos);
+  CHECK(why.find("found in") == std::string::npos);
+}
+
 TEST_CASE("a file named for one plugin that holds another is refused", "[loader]") {
   test::TempDir dir;
   ::chmod(dir.path().c_str(), 0700);

@@ -139,7 +139,14 @@ std::string PluginCatalog::explain_missing(const std::string& name) const {
       refusal_named = true;
     }
   }
-  if (!refusal_named) {
+  if (!refusal_named && dirs_.empty()) {
+    // The binary's own folder comes from /proc/self/exe: without /proc (a bare chroot) and
+    // without other folders, nothing was searched, and the fix is to name one.
+    message +=
+        "; no plugin folder was searched: give one with --plugin-dir, plugin_dirs or "
+        "SLUICE_PLUGIN_PATH (the folder beside the binary is found through "
+        "/proc/self/exe: is /proc mounted?)";
+  } else if (!refusal_named) {
     message += "; no " + plugin_file_names(name)[0] + " or " + plugin_file_names(name)[1] +
                " was found in:";
     for (const auto& d : dirs_) message += " " + d;
