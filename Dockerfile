@@ -14,7 +14,7 @@
 
 FROM debian:bookworm AS build
 COPY scripts/install-deps.sh /src/scripts/install-deps.sh
-RUN /src/scripts/install-deps.sh && rm -rf /var/lib/apt/lists/*
+RUN /src/scripts/install-deps.sh --with-packaging && rm -rf /var/lib/apt/lists/*
 COPY . /src
 RUN cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLUICE_BUILD_TESTS=OFF \
       -DSLUICE_BUILD_BENCH=OFF \

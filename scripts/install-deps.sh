@@ -12,21 +12,27 @@ packages=(
 )
 # Only the test suite needs these: promtool checks the /metrics output and the alert rules,
 # systemd-analyze the service unit; the package is checked by lintian and installed into a
-# root that debootstrap makes (dpkg-dev's dpkg-shlibdeps finds its dependencies);
-# docker_source's tests start their own Docker engine, with an image made from
+# root that debootstrap makes; docker_source's tests start their own Docker engine, with an image made from
 # busybox-static; file_source's follow logrotate; loki_sink's TLS tests make their
 # certificates with openssl.
 # clang and its runtime bring libFuzzer, for the fuzz targets (tests/fuzz).
-test_packages=(prometheus systemd debootstrap lintian dpkg-dev docker.io busybox-static logrotate openssl clang libclang-rt-14-dev)
+test_packages=(prometheus systemd debootstrap lintian docker.io busybox-static logrotate openssl clang libclang-rt-14-dev)
+# Only making the Debian packages (cpack) needs these: dpkg-shlibdeps (dpkg-dev) and file
+# find the libraries the package depends on. The tests make the packages too.
+packaging_packages=(dpkg-dev file)
 # Only the benchmarks need these: perf for the profile, curl and bc for the docker figures.
 bench_packages=(linux-perf curl bc)
 
 want=("${packages[@]}")
 for arg in "$@"; do
   case "$arg" in
-    --with-tests) want+=("${test_packages[@]}") ;;
+    --with-tests) want+=("${test_packages[@]}" "${packaging_packages[@]}") ;;
+    --with-packaging) want+=("${packaging_packages[@]}") ;;
     --with-bench) want+=("${bench_packages[@]}") ;;
-    *) echo "install-deps: unknown option $arg (use --with-tests, --with-bench)" >&2; exit 2 ;;
+    *)
+      echo "install-deps: unknown option $arg (use --with-tests, --with-packaging, --with-bench)" >&2
+      exit 2
+      ;;
   esac
 done
 
