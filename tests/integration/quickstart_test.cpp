@@ -8,6 +8,7 @@
 
 #include "docker_engine.hpp"
 #include "helpers.hpp"
+#include "http_client.hpp"
 #include "loki_receiver.hpp"
 #include "subprocess.hpp"
 #include "test_paths.hpp"
@@ -43,6 +44,26 @@ std::unique_ptr<test::Subprocess> run_quickstart(const test::TempDir& dir,
   if (with_loki) argv.insert(argv.end(), {"-c", config("quickstart-loki.yaml")});
   return std::make_unique<test::Subprocess>(argv, dir.file("stdout"), dir.file("stderr"),
                                             dir.path().string());
+}
+
+// The API's port, from the line that says it (the quickstart asks for port 0 here); 0 if
+// not said yet.
+unsigned short api_port(const test::TempDir& dir) {
+  const std::string said = "API listening on 127.0.0.1:";
+  const auto log = test::read_file(dir.file("stderr"));
+  const auto at = log.find(said);
+  return at == std::string::npos
+             ? 0
+             : static_cast<unsigned short>(std::stoi(log.substr(at + said.size())));
+}
+
+// A counter's value in a /metrics text (its first series); -1 when absent.
+double counter(const std::string& metrics, const std::string& name) {
+  const auto at = metrics.find("\n" + name + "{");
+  if (at == std::string::npos) return -1;
+  const auto end = metrics.find('\n', at + 1);
+  const auto line = metrics.substr(at + 1, end - at - 1);
+  return std::stod(line.substr(line.rfind(' ') + 1));
 }
 
 void write_logs(const test::TempDir& dir) {
@@ -90,6 +111,12 @@ TEST_CASE("the quickstart without a Docker daemon says so once and prints the fi
   CHECK(test::wait_until([&] {
     return test::read_file(dir.file("stderr")).find("cannot reach the Docker daemon") !=
            std::string::npos;
+  }));
+  // Several attempts to reach the daemon, and still the one line.
+  REQUIRE(test::wait_until([&] { return api_port(dir) != 0; }));
+  CHECK(test::wait_until([&] {
+    return counter(test::http_get(api_port(dir), "/metrics").body,
+                   "sluice_docker_daemon_reconnects_total") >= 3;
   }));
   p->signal(SIGINT);
   CHECK(p->wait(std::chrono::seconds(30)) == 0);
