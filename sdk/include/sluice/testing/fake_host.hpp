@@ -152,6 +152,21 @@ class FakeHost {
       if (d_.on_ack != nullptr) d_.on_ack(self_, c, outcome);
     }
   }
+  // Calls on_ack with outcome for the oldest n emitted batches not yet acknowledged: a sink
+  // that has delivered those and not yet the rest.
+  void ack_oldest(size_t n, sluice_outcome_t outcome) {
+    std::vector<uint64_t> cookies;
+    {
+      std::lock_guard lock(mutex_);
+      n = std::min(n, pending_cookies_.size());
+      cookies.assign(pending_cookies_.begin(), pending_cookies_.begin() + static_cast<long>(n));
+      pending_cookies_.erase(pending_cookies_.begin(),
+                             pending_cookies_.begin() + static_cast<long>(n));
+    }
+    for (uint64_t c : cookies) {
+      if (d_.on_ack != nullptr) d_.on_ack(self_, c, outcome);
+    }
+  }
   // Makes emit block, as a full queue would, until release_backpressure().
   void hold_backpressure() {
     std::lock_guard lock(mutex_);
