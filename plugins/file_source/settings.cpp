@@ -57,6 +57,17 @@ const sluice::SettingsTable<Settings>& Settings::table() {
                      "a longer line is passed in pieces of `max_line_bytes`, or cut to that "
                      "length and the rest dropped; either way counted")
           .hint({"skip_long_lines"}),
+      sluice::choice("format", &S::format,
+                     {{"raw", Format::raw},
+                      {"cri", Format::cri},
+                      {"docker_json", Format::docker_json},
+                      {"auto", Format::automatic}},
+                     "raw",
+                     "how lines are written: `raw` text; `cri` (containerd, CRI-O) or "
+                     "`docker_json` (dockerd's json-file), whose time, stream and text become "
+                     "the record's and whose split lines are joined; `auto` decides per file "
+                     "from its first line. See Container logs")
+          .hint({"parser", "cri", "docker"}),
       sluice::integer("fingerprint_bytes", &S::fingerprint_bytes, size_t{256},
                       "how many first bytes of a file make its fingerprint")
           .between(16, 65536),

@@ -1,12 +1,14 @@
 // file_source's configuration, read and checked once.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "container_log.hpp"
 #include "sluice/config.hpp"
 #include "sluice/settings.hpp"
 
@@ -23,6 +25,7 @@ struct Settings {
   bool start_at_end = false;
   size_t max_line_bytes = 0;
   LongLines long_lines = LongLines::split;
+  Format format = Format::raw;
   size_t fingerprint_bytes = 0;
   size_t batch_max_records = 0;
   // Not a setting: what a batch may hold at most.
@@ -30,6 +33,12 @@ struct Settings {
   size_t max_open_files = 0;
   bool use_inotify = true;
   std::vector<std::pair<std::string, std::string>> labels;
+
+  // The longest line read whole from the file. With a container format the limit is on the
+  // joined record, and a runtime's lines (16 KiB pieces, escaped in json-file) are read whole.
+  size_t read_line_bytes() const {
+    return format == Format::raw ? max_line_bytes : std::max(max_line_bytes, size_t{1} << 20);
+  }
 
   static const sluice::SettingsTable<Settings>& table();
   // Reports each problem through cfg.error().

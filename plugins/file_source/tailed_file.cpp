@@ -46,8 +46,21 @@ TailedFile::TailedFile(int fd, FileKey key, std::string path, uint64_t offset, H
       path_(std::move(path)),
       read_offset_(offset),
       after_line_(offset),
+      line_start_(offset),
       head_(head),
-      settings_(settings) {}
+      settings_(settings),
+      container_log_(settings.format, settings.max_line_bytes) {}
+
+const std::shared_ptr<const sluice::LabelSet>& TailedFile::labels(Stream stream) {
+  if (stream == Stream::none) return labels_;
+  auto& cached = stream_labels_[stream == Stream::stdout_stream ? 0 : 1];
+  if (!cached) {
+    sluice::LabelSet with_stream = *labels_;
+    with_stream.set("stream", stream_name(stream));
+    cached = std::make_shared<const sluice::LabelSet>(std::move(with_stream));
+  }
+  return cached;
+}
 
 TailedFile::~TailedFile() {
   if (fd_ >= 0) ::close(fd_);
@@ -73,6 +86,7 @@ TailedFile::Change TailedFile::check() {
 void TailedFile::restart_from_zero() {
   read_offset_ = 0;
   after_line_ = 0;
+  line_start_ = 0;
   partial_.clear();
   skipping_ = false;
   splitting_ = false;
@@ -110,15 +124,15 @@ ssize_t TailedFile::read(char* buffer, size_t capacity, size_t budget, const OnL
 
 // bytes: the next piece of the current line; complete when a newline ended it.
 void TailedFile::line(std::string_view bytes, bool complete, uint64_t end, const OnLine& on_line) {
-  const size_t max = settings_.max_line_bytes;
+  const size_t max = settings_.read_line_bytes();
   if (skipping_) {
     if (complete) skipping_ = false;
-    after_line_ = end;
+    advance_to(end);
     return;
   }
   if (partial_.empty() && complete && bytes.size() <= max) {
     if (!bytes.empty() && bytes.back() == '\r') bytes.remove_suffix(1);
-    after_line_ = end;
+    advance_to(end);
     on_line(bytes, LineKind::whole);  // the common case: no copy
     return;
   }
@@ -130,7 +144,7 @@ void TailedFile::line(std::string_view bytes, bool complete, uint64_t end, const
     partial_.append(bytes.substr(0, take));
     bytes.remove_prefix(take);
     at += take;
-    after_line_ = at;
+    advance_to(at);
     if (settings_.long_lines == LongLines::truncate) {
       on_line(partial_, LineKind::truncated);
       partial_.clear();
@@ -144,7 +158,7 @@ void TailedFile::line(std::string_view bytes, bool complete, uint64_t end, const
   }
   partial_.append(bytes);
   if (complete) {
-    after_line_ = end;
+    advance_to(end);
     std::string_view whole = partial_;
     if (!whole.empty() && whole.back() == '\r') whole.remove_suffix(1);
     on_line(whole, splitting_ ? LineKind::piece : LineKind::whole);
@@ -156,7 +170,7 @@ void TailedFile::line(std::string_view bytes, bool complete, uint64_t end, const
 
 bool TailedFile::flush_partial(const OnLine& on_line) {
   if (partial_.empty()) return false;
-  after_line_ = read_offset_;
+  advance_to(read_offset_);
   on_line(partial_, LineKind::flushed);
   splitting_ = false;
   partial_.clear();

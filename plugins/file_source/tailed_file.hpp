@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "container_log.hpp"
 #include "settings.hpp"
 #include "sluice/records.hpp"
 
@@ -68,7 +69,8 @@ class TailedFile {
   // Nothing read is held back (no partial or split line): the file can be closed and opened
   // again at after_line() without losing or repeating a byte.
   bool at_line_boundary() const {
-    return partial_.empty() && !skipping_ && !splitting_ && read_offset_ == after_line_;
+    return partial_.empty() && !skipping_ && !splitting_ && read_offset_ == after_line_ &&
+           !container_log_.holding();
   }
   std::chrono::steady_clock::time_point partial_since() const { return partial_since_; }
   // The file was truncated (copytruncate): read again from its start.
@@ -86,8 +88,20 @@ class TailedFile {
   // Just after the line last handed out (inside on_line: after that line).
   uint64_t after_line() const { return after_line_; }
   FilePosition position() const { return {after_line_, head_, path_}; }
+  // Where the line last handed out began (inside on_line: where the current line begins).
+  FilePosition position_before_line() const { return {line_start_, head_, path_}; }
+  // Where the records a container log holds began: the position of records released before
+  // the last of a group, none of which may claim a byte of the group.
+  FilePosition held_from;
   const std::shared_ptr<const sluice::LabelSet>& labels() const { return labels_; }
-  void set_labels(std::shared_ptr<const sluice::LabelSet> l) { labels_ = std::move(l); }
+  void set_labels(std::shared_ptr<const sluice::LabelSet> l) {
+    labels_ = std::move(l);
+    stream_labels_[0] = stream_labels_[1] = nullptr;
+  }
+  // The labels with `stream` added, for a container log's records.
+  const std::shared_ptr<const sluice::LabelSet>& labels(Stream stream);
+  // The decoding of a container runtime's log (format), which holds split lines' pieces.
+  ContainerLog& container_log() { return container_log_; }
 
   // Rotation and deletion: once set, the file is read to its end and closed after
   // rotate_wait has passed.
@@ -98,6 +112,10 @@ class TailedFile {
   std::chrono::steady_clock::time_point last_active = std::chrono::steady_clock::now();
 
  private:
+  void advance_to(uint64_t end) {
+    line_start_ = after_line_;
+    after_line_ = end;
+  }
   // bytes end at file offset `end` (just after the newline, when complete).
   void line(std::string_view bytes, bool complete, uint64_t end, const OnLine& on_line);
 
@@ -106,6 +124,7 @@ class TailedFile {
   std::string path_;
   uint64_t read_offset_;
   uint64_t after_line_;
+  uint64_t line_start_;
   Head head_;
   const Settings& settings_;
   std::string partial_;
@@ -113,6 +132,8 @@ class TailedFile {
   bool skipping_ = false;   // the rest of a truncated long line
   bool splitting_ = false;  // pieces of a long line are being handed out
   std::shared_ptr<const sluice::LabelSet> labels_;
+  std::shared_ptr<const sluice::LabelSet> stream_labels_[2];
+  ContainerLog container_log_;
 };
 
 }  // namespace file_source

@@ -56,7 +56,16 @@ Metrics::Metrics(const sluice::Context& ctx)
                             "reached), whose changes are found by polling.")),
       files_parked(ctx.gauge("sluice_file_files_parked",
                              "Files followed without a descriptor, past max_open_files: "
-                             "checked every poll_interval, reopened when they grow.")) {}
+                             "checked every poll_interval, reopened when they grow.")),
+      pieces_joined(ctx.counter("sluice_file_pieces_joined_total",
+                                "Pieces of split container log lines joined to the line "
+                                "before them (format cri or docker_json).")),
+      malformed(ctx.counter("sluice_file_malformed_lines_total",
+                            "Lines not of the file's container log format, passed on as they "
+                            "are.")),
+      unfinished(ctx.counter("sluice_file_unfinished_lines_total",
+                             "Container log lines whose last piece never came (the file closed "
+                             "or too much was held), passed on as they were.")) {}
 
 Tailer::Tailer(const sluice::Context& ctx, const Settings& settings, const Metrics& metrics,
                Positions& positions, std::atomic<uint64_t>& next_cookie)

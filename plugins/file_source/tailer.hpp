@@ -25,7 +25,8 @@ namespace file_source {
 struct Metrics {
   explicit Metrics(const sluice::Context& ctx);
   sluice::Metric files_open, bytes, lines, rotations, truncations, split, truncated, flushed,
-      position_lag, open_errors, read_errors, state_errors, not_regular, dirs_polled, files_parked;
+      position_lag, open_errors, read_errors, state_errors, not_regular, dirs_polled, files_parked,
+      pieces_joined, malformed, unfinished;
 };
 
 using Positions = sluice::AcknowledgedPositions<FileKey, FilePosition>;
@@ -67,6 +68,13 @@ class Tailer {
   void watch(const std::set<std::string>& dirs);
   void wait(const sluice::StopToken& stop, std::chrono::milliseconds timeout);
   void add_line(TailedFile& f, std::string_view line, LineKind kind);
+  // A container log's record, joined from its pieces.
+  void add_joined(TailedFile& f, const Joined& j);
+  void add_record(TailedFile& f, int64_t timestamp_ns,
+                  const std::shared_ptr<const sluice::LabelSet>& labels, std::string_view line,
+                  const FilePosition& position);
+  // What a container log still holds leaves as it is: the file closes or was truncated.
+  void flush_container_log(TailedFile& f);
   std::chrono::milliseconds next_partial_due(clock::time_point now) const;
 
   const sluice::Context& ctx_;

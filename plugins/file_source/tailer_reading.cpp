@@ -75,6 +75,7 @@ bool Tailer::read_round(const sluice::StopToken& stop) {
       case TailedFile::Change::none: continue;
       case TailedFile::Change::truncated:
         metrics_.truncations.add();
+        flush_container_log(file);
         file.restart_from_zero();
         break;
       case TailedFile::Change::grew: break;
@@ -129,6 +130,7 @@ void Tailer::release(clock::time_point now) {
       continue;
     }
     f.flush_partial([&](std::string_view line, LineKind kind) { add_line(f, line, kind); });
+    flush_container_log(f);
     // A deleted file's bytes are gone: so is its position, and a new file on its inode
     // starts afresh.
     if (f.deleted) emit(*stop_);
@@ -142,22 +144,48 @@ void Tailer::release(clock::time_point now) {
 }
 
 void Tailer::add_line(TailedFile& f, std::string_view line, LineKind kind) {
-  const auto& labels = f.labels();
-  batch_.add(sluice::wall_clock_ns(), line, *labels);
-  if (batch_labels_.empty() || batch_labels_.back() != labels) batch_labels_.push_back(labels);
-  auto [it, added] = batch_index_.try_emplace(f.key(), read_to_.size());
-  if (added) {
-    read_to_.emplace_back(f.key(), f.position());
-  } else {
-    read_to_[it->second].second = f.position();
-  }
   metrics_.lines.add();
   if (kind == LineKind::split) metrics_.split.add();
   if (kind == LineKind::truncated) metrics_.truncated.add();
   if (kind == LineKind::flushed) metrics_.flushed.add();
+  if (settings_.format == Format::raw) {
+    add_record(f, sluice::wall_clock_ns(), f.labels(), line, f.position());
+    return;
+  }
+  auto& log = f.container_log();
+  // A group of held records begins here: what is released before its last record may not
+  // claim a position inside it.
+  if (!log.holding()) f.held_from = f.position_before_line();
+  log.decode(line, [&](const Joined& j) { add_joined(f, j); });
+}
+
+void Tailer::add_joined(TailedFile& f, const Joined& j) {
+  if (j.pieces > 1) metrics_.pieces_joined.add(static_cast<double>(j.pieces - 1));
+  if (j.cut) metrics_.truncated.add();
+  if (j.malformed) metrics_.malformed.add();
+  if (j.unfinished) metrics_.unfinished.add();
+  const int64_t ts = j.timestamp_ns != 0 ? j.timestamp_ns : sluice::wall_clock_ns();
+  add_record(f, ts, f.labels(j.stream), j.line, j.more ? f.held_from : f.position());
+}
+
+void Tailer::add_record(TailedFile& f, int64_t timestamp_ns,
+                        const std::shared_ptr<const sluice::LabelSet>& labels,
+                        std::string_view line, const FilePosition& position) {
+  batch_.add(timestamp_ns, line, *labels);
+  if (batch_labels_.empty() || batch_labels_.back() != labels) batch_labels_.push_back(labels);
+  auto [it, added] = batch_index_.try_emplace(f.key(), read_to_.size());
+  if (added) {
+    read_to_.emplace_back(f.key(), position);
+  } else {
+    read_to_[it->second].second = position;
+  }
   if (batch_.size() >= settings_.batch_max_records || batch_.bytes() >= settings_.batch_max_bytes) {
     emit(*stop_);
   }
+}
+
+void Tailer::flush_container_log(TailedFile& f) {
+  f.container_log().flush([&](const Joined& j) { add_joined(f, j); });
 }
 
 bool Tailer::emit(const sluice::StopToken& stop) {
