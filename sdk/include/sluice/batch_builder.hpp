@@ -26,13 +26,19 @@ class BatchBuilder {
   BatchBuilder& operator=(const BatchBuilder&) = delete;
   ~BatchBuilder() { release(); }
 
-  // Labels must outlive the emit.
-  void add(int64_t timestamp_ns, std::string_view line, const LabelSet& labels) {
+  // Labels (and metadata) must outlive the emit.
+  void add(int64_t timestamp_ns, std::string_view line, const LabelSet& labels,
+           const LabelSet* metadata = nullptr) {
     char* at = reserve(line.size());
     if (!line.empty()) std::memcpy(at, line.data(), line.size());
     if (count_ == capacity_) grow_records();
-    records_[count_++] = {timestamp_ns,  {at, line.size()}, labels.data(),
-                          labels.size(), nullptr,           0};
+    const bool with_metadata = metadata != nullptr && metadata->size() > 0;
+    records_[count_++] = {timestamp_ns,
+                          {at, line.size()},
+                          labels.data(),
+                          labels.size(),
+                          with_metadata ? metadata->data() : nullptr,
+                          with_metadata ? metadata->size() : 0};
     bytes_ += line.size();
   }
   size_t size() const { return count_; }

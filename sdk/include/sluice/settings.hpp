@@ -241,7 +241,10 @@ class SettingsDescription {
 template <class S>
 class SettingsTable : public SettingsDescription {
  public:
-  SettingsTable(std::initializer_list<Setting<S>> settings) : settings_(settings) {
+  SettingsTable(std::initializer_list<Setting<S>> settings)
+      : SettingsTable(std::vector<Setting<S>>(settings)) {}
+  // A table put together from parts: settings a family of plugins shares, declared once.
+  explicit SettingsTable(std::vector<Setting<S>> settings) : settings_(std::move(settings)) {
     std::vector<SettingInfo> infos;
     for (const auto& s : settings_) {
       infos.push_back(s.described());
