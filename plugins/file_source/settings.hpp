@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +34,11 @@ struct Settings {
   size_t max_open_files = 0;
   bool use_inotify = true;
   std::vector<std::pair<std::string, std::string>> labels;
+
+  // Not a setting: what a source built on this one says of a file from its path. It is given
+  // the file's labels (the static ones and `filename`) and may change them and add metadata.
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  std::function<void(const std::string& path, Pairs& labels, Pairs& metadata)> describe_file;
 
   // The longest line read whole from the file. With a container format the limit is on the
   // joined record, and a runtime's lines (16 KiB pieces, escaped in json-file) are read whole.

@@ -94,8 +94,12 @@ class TailedFile {
   // the last of a group, none of which may claim a byte of the group.
   FilePosition held_from;
   const std::shared_ptr<const sluice::LabelSet>& labels() const { return labels_; }
-  void set_labels(std::shared_ptr<const sluice::LabelSet> l) {
+  // Metadata every record of the file carries, or null.
+  const std::shared_ptr<const sluice::LabelSet>& metadata() const { return metadata_; }
+  void set_labels(std::shared_ptr<const sluice::LabelSet> l,
+                  std::shared_ptr<const sluice::LabelSet> metadata) {
     labels_ = std::move(l);
+    metadata_ = std::move(metadata);
     stream_labels_[0] = stream_labels_[1] = nullptr;
   }
   // The labels with `stream` added, for a container log's records.
@@ -132,6 +136,7 @@ class TailedFile {
   bool skipping_ = false;   // the rest of a truncated long line
   bool splitting_ = false;  // pieces of a long line are being handed out
   std::shared_ptr<const sluice::LabelSet> labels_;
+  std::shared_ptr<const sluice::LabelSet> metadata_;
   std::shared_ptr<const sluice::LabelSet> stream_labels_[2];
   ContainerLog container_log_;
 };

@@ -67,6 +67,8 @@ class Tailer {
   bool emit(const sluice::StopToken& stop);
   void watch(const std::set<std::string>& dirs);
   void wait(const sluice::StopToken& stop, std::chrono::milliseconds timeout);
+  // The labels and metadata of a file read under `path`.
+  void describe(TailedFile& f, const std::string& path) const;
   void add_line(TailedFile& f, std::string_view line, LineKind kind);
   // A container log's record, joined from its pieces.
   void add_joined(TailedFile& f, const Joined& j);
@@ -86,7 +88,7 @@ class Tailer {
   std::map<FileKey, std::unique_ptr<TailedFile>> files_;
   struct Parked {
     FilePosition position;  // where reading resumes, with the file's head and path
-    std::shared_ptr<const sluice::LabelSet> labels;
+    std::shared_ptr<const sluice::LabelSet> labels, metadata;
     std::chrono::steady_clock::time_point since;
     std::string moved_to;  // rotated while parked: its new name, to be read to its end
   };
@@ -114,7 +116,7 @@ class Tailer {
   sluice::BatchBuilder batch_;
   std::map<FileKey, size_t> batch_index_;
   std::vector<std::pair<FileKey, FilePosition>> read_to_;
-  std::vector<std::shared_ptr<const sluice::LabelSet>> batch_labels_;
+  std::vector<std::shared_ptr<const sluice::LabelSet>> batch_labels_, batch_metadata_;
   uint64_t saved_version_ = ~uint64_t{0};
   int64_t last_save_unix_ = 0;
   const sluice::StopToken* stop_ = nullptr;

@@ -109,9 +109,7 @@ bool Tailer::open_rotated_away(const std::string& path, const std::string& label
   }
   read_head(fd, settings_.fingerprint_bytes, head);
   auto f = std::make_unique<TailedFile>(fd, key, label_path, committed.offset, head, settings_);
-  std::vector<std::pair<std::string, std::string>> labels = settings_.labels;
-  labels.emplace_back("filename", label_path);
-  f->set_labels(std::make_shared<const sluice::LabelSet>(std::move(labels)));
+  describe(*f, label_path);
   f->leaving_since = clock::now();
   ctx_.info("reading the rest of " + path + " (was " + label_path + "), rotated while " +
             (from ? "not held open" : "stopped"));
@@ -186,9 +184,7 @@ void Tailer::open(const std::string& path) {
     offset = static_cast<uint64_t>(st.st_size);
   }
   auto f = std::make_unique<TailedFile>(fd, key, path, offset, head, settings_);
-  std::vector<std::pair<std::string, std::string>> labels = settings_.labels;
-  labels.emplace_back("filename", path);
-  f->set_labels(std::make_shared<const sluice::LabelSet>(std::move(labels)));
+  describe(*f, path);
   files_[key] = std::move(f);
   opened(key);
 }
@@ -232,7 +228,7 @@ bool Tailer::make_room() {
     }
     TailedFile& f = *oldest->second;
     // Its key stays among the open ones, so that its position is kept, not aged out.
-    parked_[f.key()] = {f.position(), f.labels(), clock::now()};
+    parked_[f.key()] = {f.position(), f.labels(), f.metadata(), clock::now()};
     files_.erase(oldest);
   }
   metrics_.files_open.set(static_cast<double>(files_.size()));
@@ -264,7 +260,7 @@ void Tailer::reopen_parked(const std::vector<FileKey>& keys) {
     if (fd >= 0 && ::fstat(fd, &st) == 0 && FileKey::of(st) == key) {
       auto f = std::make_unique<TailedFile>(fd, key, path, parked.position.offset,
                                             parked.position.head, settings_);
-      f->set_labels(parked.labels);
+      f->set_labels(parked.labels, parked.metadata);
       files_[key] = std::move(f);
       opened(key);
       continue;

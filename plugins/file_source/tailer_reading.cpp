@@ -143,6 +143,15 @@ void Tailer::release(clock::time_point now) {
   }
 }
 
+void Tailer::describe(TailedFile& f, const std::string& path) const {
+  Settings::Pairs labels = settings_.labels, metadata;
+  labels.emplace_back("filename", path);
+  if (settings_.describe_file) settings_.describe_file(path, labels, metadata);
+  f.set_labels(
+      std::make_shared<const sluice::LabelSet>(std::move(labels)),
+      metadata.empty() ? nullptr : std::make_shared<const sluice::LabelSet>(std::move(metadata)));
+}
+
 void Tailer::add_line(TailedFile& f, std::string_view line, LineKind kind) {
   metrics_.lines.add();
   if (kind == LineKind::split) metrics_.split.add();
@@ -171,8 +180,12 @@ void Tailer::add_joined(TailedFile& f, const Joined& j) {
 void Tailer::add_record(TailedFile& f, int64_t timestamp_ns,
                         const std::shared_ptr<const sluice::LabelSet>& labels,
                         std::string_view line, const FilePosition& position) {
-  batch_.add(timestamp_ns, line, *labels);
+  const auto& metadata = f.metadata();
+  batch_.add(timestamp_ns, line, *labels, metadata.get());
   if (batch_labels_.empty() || batch_labels_.back() != labels) batch_labels_.push_back(labels);
+  if (metadata && (batch_metadata_.empty() || batch_metadata_.back() != metadata)) {
+    batch_metadata_.push_back(metadata);
+  }
   auto [it, added] = batch_index_.try_emplace(f.key(), read_to_.size());
   if (added) {
     read_to_.emplace_back(f.key(), position);
@@ -197,6 +210,7 @@ bool Tailer::emit(const sluice::StopToken& stop) {
   batch_index_.clear();
   read_to_.clear();
   batch_labels_.clear();
+  batch_metadata_.clear();
   return status == sluice::Status::ok;
 }
 
