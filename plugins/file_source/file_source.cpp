@@ -1,24 +1,28 @@
 // file_source: tails files through rotation and truncation, committing each file's position
 // only past records whose acknowledgement came back. One thread reads every file; another
 // saves the positions.
-#include <atomic>
-#include <memory>
-
 #include "glob.hpp"
 #include "settings.hpp"
 #include "sluice/plugin.hpp"
-#include "tailer.hpp"
+#include "tailing_source.hpp"
 
 namespace file_source {
 namespace {
 
-class FileSource final : public sluice::Source {
+// The settings are a member of a base that the tailing part is built before: they are read
+// first, in a base of their own.
+struct ReadSettings {
+  explicit ReadSettings(const sluice::Config& cfg) : settings(Settings::read(cfg)) {}
+  Settings settings;
+};
+
+class FileSource final : private ReadSettings, public TailingSource {
  public:
   static const sluice::SettingsDescription& settings_table() { return Settings::table(); }
   FileSource(sluice::Context& ctx, const sluice::Config& cfg)
-      : ctx_(ctx), settings_(Settings::read(cfg)), metrics_(ctx) {
+      : ReadSettings(cfg), TailingSource(ctx, settings) {
     // Said at configure, so that validate says it too.
-    for (const auto& path : settings_.include) {
+    for (const auto& path : settings.include) {
       if (has_glob_chars(path)) continue;
       if (auto kind = special_file_kind(path); !kind.empty()) {
         ctx.warn("include names " + path + ", which is " + kind +
@@ -26,47 +30,6 @@ class FileSource final : public sluice::Source {
       }
     }
   }
-  // Acknowledgements keep coming after stop, while the sinks drain: the positions they move
-  // are saved once more here, when no more can come, so a restart or a successor after a
-  // reload does not read those records again.
-  ~FileSource() override {
-    if (tailer_) tailer_->save();
-  }
-
-  bool start() override {
-    tailer_ = std::make_unique<Tailer>(ctx_, settings_, metrics_, positions_, next_cookie_);
-    if (!tailer_->load()) {
-      tailer_.reset();  // nothing read, so nothing to save over the file it refused
-      return false;
-    }
-    // Positions are saved by a thread of their own: the reading thread may wait a long time
-    // for room downstream while acknowledgements keep coming.
-    return ctx_.spawn("file-tail", [this](sluice::StopToken stop) { tailer_->run(stop); }) &&
-           ctx_.spawn("file-positions", [this](sluice::StopToken stop) {
-             while (!stop.wait_for(settings_.sync_interval)) tailer_->save();
-           });
-  }
-
-  // A rejection is final: it would be refused again. A failure (a sink giving up, or the
-  // engine stopping before it was delivered) holds its files' positions before it, so the
-  // next start, or a successor after a reload, reads it again rather than losing it.
-  void on_ack(uint64_t cookie, sluice_outcome_t outcome) override {
-    if (outcome != SLUICE_OUTCOME_FAILED) {
-      positions_.acknowledged(cookie);
-    } else if (positions_.failed(cookie) > 0) {
-      ctx_.warn(
-          "a batch was not delivered: its files' positions stay before it, and it is "
-          "read again at the next start");
-    }
-  }
-
- private:
-  sluice::Context& ctx_;
-  Settings settings_;
-  Metrics metrics_;
-  Positions positions_;
-  std::unique_ptr<Tailer> tailer_;
-  std::atomic<uint64_t> next_cookie_{1};
 };
 
 }  // namespace
