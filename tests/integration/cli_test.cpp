@@ -281,9 +281,15 @@ TEST_CASE("plugin-check passes on every plugin shipped", "[cli]") {
   test::write_file(dir.file("stdout.yaml"), "format: json\n");
   test::write_file(dir.file("demo.yaml"), "rate: 0\n");
   test::write_file(dir.file("blackhole.yaml"), "report_interval: 1h\n");
+  // A pod's log for kubernetes_logs to read at each cycle.
+  std::filesystem::create_directories(dir.file("pods/ns_pod_uid/c"));
+  test::write_file(dir.file("pods/ns_pod_uid/c/0.log"),
+                   "2026-12-03T10:00:00Z stdout P a \n2026-12-03T10:00:00Z stdout F line\n");
+  test::write_file(dir.file("kubernetes.yaml"), "pods_dir: " + dir.file("pods") + "\n");
   for (auto [lib, config] :
        {std::pair{"demo_source", "demo.yaml"}, std::pair{"filter", "filter.yaml"},
-        std::pair{"stdout_sink", "stdout.yaml"}, std::pair{"blackhole_sink", "blackhole.yaml"}}) {
+        std::pair{"stdout_sink", "stdout.yaml"}, std::pair{"blackhole_sink", "blackhole.yaml"},
+        std::pair{"kubernetes_logs", "kubernetes.yaml"}}) {
     auto r = test::run({bin(), "plugin-check", test::plugin_dir() + "/" + lib + ".so", "--config",
                         dir.file(config), "--cycles", "50", "--run-for", "5ms"});
     INFO(r.out << r.err);
