@@ -100,19 +100,34 @@ TEST_CASE(
 
   // Every folder a file source reads is mounted; the state folder is mounted writable and
   // lives on the node (hostPath), so that positions outlive the pod.
-  int includes = 0;
+  std::vector<std::string> read;
   for (const auto& source : pipeline["sources"]) {
-    if (source.second["type"].as<std::string>() != "file_source") continue;
-    for (const auto& glob : source.second["include"]) {
-      ++includes;
-      const auto path = fixed_prefix(glob.as<std::string>());
-      INFO(path);
-      auto mount = mount_for(container, path);
-      CHECK(mount);
-      if (mount) CHECK((*mount)["readOnly"].as<bool>(false));
+    const auto type = source.second["type"].as<std::string>();
+    if (type == "file_source") {
+      for (const auto& glob : source.second["include"]) {
+        read.push_back(fixed_prefix(glob.as<std::string>()));
+      }
+    } else if (type == "kubernetes_logs") {
+      read.push_back(source.second["pods_dir"].as<std::string>("/var/log/pods"));
+      // Under dockerd the pod log files are links into its folder.
+      read.emplace_back("/var/lib/docker/containers");
     }
   }
-  CHECK(includes >= 3);
+  CHECK(read.size() >= 3);
+  for (const auto& path : read) {
+    INFO(path);
+    auto mount = mount_for(container, path);
+    CHECK(mount);
+    if (mount) CHECK((*mount)["readOnly"].as<bool>(false));
+  }
+
+  // The pipeline is configs/kubernetes.yaml's, with the API on the pod's address.
+  const auto shipped =
+      YAML::LoadFile((fs::path(SLUICE_TEST_SOURCE_DIR) / "configs/kubernetes.yaml").string());
+  for (const char* part : {"data_dir", "sources", "sinks"}) {
+    INFO(part);
+    CHECK(YAML::Dump(pipeline[part]) == YAML::Dump(shipped[part]));
+  }
   const std::string data_dir = "/var/lib/sluice";  // the config's default
   CHECK(pipeline["data_dir"].as<std::string>().find(data_dir) != std::string::npos);
   auto state = mount_for(container, data_dir);
