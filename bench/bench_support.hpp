@@ -30,18 +30,36 @@ inline double counter(core::Metrics& metrics, const std::string& name,
 
 // Writes FILES files f0.log, f1.log... of LINES numbered lines of LINE_BYTES bytes each into
 // dir (so that they are read from the page cache). Returns the bytes written, or -1.
-inline long write_line_files(const std::filesystem::path& dir, long files, long lines,
-                             long line_bytes) {
+// How the benchmark's files are written: text lines, or as a container runtime writes them in
+// the CRI format, each line whole (F) or in two pieces (P, then F).
+enum class Layout { raw, cri, cri_split };
+
+// FILES files of LINES lines of LINE_BYTES bytes each (newline included; with cri_split, the
+// two pieces together hold the same text as cri's line). path_of(f) names file f.
+template <class PathOf>
+long write_line_files(PathOf path_of, long files, long lines, long line_bytes,
+                      Layout layout = Layout::raw) {
+  const std::string cri_time = "2026-12-03T10:00:00.123456789Z stdout ";
   long bytes = 0;
   for (long f = 0; f < files; ++f) {
-    int fd = ::open((dir / ("f" + std::to_string(f) + ".log")).c_str(),
-                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const std::filesystem::path path = path_of(f);
+    std::filesystem::create_directories(path.parent_path());
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) return -1;
     std::string chunk;
     for (long i = 1; i <= lines; ++i) {
       std::string line = "2026-11-23T23:01:32Z level=info line=" + std::to_string(i) + " ";
-      line.resize(static_cast<size_t>(line_bytes - 1), 'x');
-      chunk += line + "\n";
+      const size_t prefix = layout == Layout::raw ? 0 : cri_time.size() + 2;
+      line.resize(static_cast<size_t>(line_bytes - 1) - prefix, 'x');
+      if (layout == Layout::raw) {
+        chunk += line + "\n";
+      } else if (layout == Layout::cri) {
+        chunk += cri_time + "F " + line + "\n";
+      } else {
+        const size_t half = line.size() / 2;
+        chunk += cri_time + "P " + line.substr(0, half) + "\n";
+        chunk += cri_time + "F " + line.substr(half) + "\n";
+      }
       if (chunk.size() > (1 << 20) || i == lines) {
         if (::write(fd, chunk.data(), chunk.size()) != static_cast<ssize_t>(chunk.size())) {
           ::close(fd);
@@ -54,6 +72,12 @@ inline long write_line_files(const std::filesystem::path& dir, long files, long 
     ::close(fd);
   }
   return bytes;
+}
+
+inline long write_line_files(const std::filesystem::path& dir, long files, long lines,
+                             long line_bytes) {
+  return write_line_files([&](long f) { return dir / ("f" + std::to_string(f) + ".log"); }, files,
+                          lines, line_bytes);
 }
 
 inline double cpu_seconds() {

@@ -2,6 +2,7 @@
 # Builds the optimised preset and prints the benchmarks' figures:
 #   - the graph, demo_source -> filter -> blackhole_sink, for 100-byte and 1 KiB records;
 #   - file_source over one file of 2 million lines, and over 100 files of 20,000 lines;
+#   - kubernetes_logs over 2 million CRI lines, written whole and written in two pieces each;
 #   - loki_sink shipping 2 million lines to a receiver, for 10 and for 1,000 streams;
 #   - each processor plugin over 2 million 200-byte lines on one thread;
 #   - where its CPU goes: the engine's share (graph, queues, acknowledgements, batches)
@@ -21,9 +22,17 @@ for run in 1 2 3; do build/bin/graph_throughput 2000000 1024; done
 
 echo
 echo "file_source -> blackhole_sink, ~200-byte lines read from the page cache"
-printf "%6s  %9s  %6s  %12s  %9s  %7s  %7s  %8s\n" files lines bytes lines/s MB/s wall_s cpu_s rss_MiB
+printf "%-9s  %6s  %9s  %6s  %12s  %9s  %7s  %7s  %8s\n" layout files lines bytes lines/s MB/s wall_s cpu_s rss_MiB
 for run in 1 2 3; do build/bin/file_throughput 1 2000000 200; done
 for run in 1 2 3; do build/bin/file_throughput 100 20000 200; done
+
+echo
+echo "kubernetes_logs -> blackhole_sink, 200-byte CRI lines in the kubelet's layout: whole (F),"
+echo "and each in two pieces (P, F) joined again; lines/s counts joined lines"
+printf "%-9s  %6s  %9s  %6s  %12s  %9s  %7s  %7s  %8s\n" layout files lines bytes lines/s MB/s wall_s cpu_s rss_MiB
+for run in 1 2 3; do build/bin/file_throughput 1 2000000 200 cri; done
+for run in 1 2 3; do build/bin/file_throughput 1 2000000 200 cri_split; done
+for run in 1 2 3; do build/bin/file_throughput 100 20000 200 cri; done
 
 echo
 echo "file_source -> loki_sink -> the test receiver (another process, which decodes and counts"
